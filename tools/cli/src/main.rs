@@ -1,0 +1,4 @@
+//! `jcos`: the command line of the jcos smart card emulator.
+#![forbid(unsafe_code)]
+
+fn main() {}

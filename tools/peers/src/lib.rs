@@ -1,0 +1,2 @@
+//! Host-side parties of the jcos protocol flows.
+#![forbid(unsafe_code)]

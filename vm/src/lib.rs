@@ -1,0 +1,11 @@
+//! The jcos Java Card 3.0.5 virtual machine: CAP and export files, verifier, linker,
+//! interpreter, heap and firewall.
+//!
+//! The VM knows nothing of files, channels or GlobalPlatform; it reaches the card operating
+//! system through a narrow runtime trait.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod cap;
+pub mod export;
+pub mod isa;
