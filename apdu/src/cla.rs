@@ -146,7 +146,10 @@ mod tests {
         assert!(Cla(0x90).is_chaining());
         assert!(Cla(0x50).is_chaining());
         assert!(!Cla(0x00).is_chaining());
-        assert_eq!(Cla(0x0C).secure_messaging(), SecureMessaging::HeaderAuthenticated);
+        assert_eq!(
+            Cla(0x0C).secure_messaging(),
+            SecureMessaging::HeaderAuthenticated
+        );
         assert_eq!(Cla(0x04).secure_messaging(), SecureMessaging::Proprietary);
         assert_eq!(Cla(0x84).secure_messaging(), SecureMessaging::Proprietary);
         assert_eq!(Cla(0x60).secure_messaging(), SecureMessaging::NoHeaderAuth);

@@ -102,9 +102,8 @@ impl CommandApdu {
 
     /// Parses a command APDU; every byte of `bytes` must belong to it.
     pub fn parse(bytes: &[u8]) -> Result<Self, ApduError> {
-        let (body, (cla, ins, p1, p2)) = header(bytes).map_err(|_| ApduError::TooShort {
-            len: bytes.len(),
-        })?;
+        let (body, (cla, ins, p1, p2)) =
+            header(bytes).map_err(|_| ApduError::TooShort { len: bytes.len() })?;
         let (data, ne, extended) = body_fields(body)?;
         Ok(Self {
             cla,
@@ -260,7 +259,11 @@ fn body_fields(body: &[u8]) -> Result<Body<'_>, ApduError> {
     let (rest, data) = take_exact(rest, lc).ok_or_else(|| mismatch(lc, 5))?;
     match rest {
         [] => Ok((data, None, true)),
-        [hi, lo] => Ok((data, Some(extended_ne(u16::from_be_bytes([*hi, *lo]))), true)),
+        [hi, lo] => Ok((
+            data,
+            Some(extended_ne(u16::from_be_bytes([*hi, *lo]))),
+            true,
+        )),
         _ => Err(mismatch(lc, 5)),
     }
 }
@@ -292,7 +295,12 @@ mod tests {
             ("00B00000000000", ApduCase::Case2Extended, 0, Some(65536)),
             ("00B0000000012C", ApduCase::Case2Extended, 0, Some(300)),
             ("00D60000000002AABB", ApduCase::Case3Extended, 2, None),
-            ("00D60000000002AABB0100", ApduCase::Case4Extended, 2, Some(256)),
+            (
+                "00D60000000002AABB0100",
+                ApduCase::Case4Extended,
+                2,
+                Some(256),
+            ),
         ];
         for (h, case, nc, ne) in cases {
             let apdu = CommandApdu::parse(&hex(h)).unwrap();
@@ -306,8 +314,16 @@ mod tests {
     #[test]
     fn rejects_malformed_lengths() {
         for h in [
-            "", "00", "00A404", "00A4040000", "00A404000000000000", "00A4040003AABB",
-            "00A4040002AABB0000", "00A4040000000001", "00A404000000", "00A4040000000102AABB00",
+            "",
+            "00",
+            "00A404",
+            "00A4040000",
+            "00A404000000000000",
+            "00A4040003AABB",
+            "00A4040002AABB0000",
+            "00A4040000000001",
+            "00A404000000",
+            "00A4040000000102AABB00",
         ] {
             let bytes = hex(h);
             if bytes.len() == 5 {
@@ -315,7 +331,10 @@ mod tests {
                 assert!(CommandApdu::parse(&bytes).is_ok());
                 continue;
             }
-            assert!(CommandApdu::parse(&bytes).is_err(), "{h} should be rejected");
+            assert!(
+                CommandApdu::parse(&bytes).is_err(),
+                "{h} should be rejected"
+            );
         }
         assert_eq!(
             CommandApdu::parse(&hex("00A40400000000AA")),

@@ -15,6 +15,7 @@
 mod cla;
 mod command;
 mod error;
+pub mod hex;
 mod response;
 mod sw;
 pub mod tlv;
