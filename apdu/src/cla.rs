@@ -62,7 +62,7 @@ impl Cla {
     pub fn channel(self) -> Option<u8> {
         match self.kind() {
             ClassKind::Reserved | ClassKind::Invalid => None,
-            _ if self.is_further() => Some(4 + (self.0 & 0x0F)),
+            _ if self.is_further() => Some((self.0 & 0x0F).saturating_add(4)),
             _ => Some(self.0 & 0x03),
         }
     }
@@ -117,7 +117,11 @@ impl Cla {
             }
             4..=19 => {
                 let sm = if self.is_secure_messaging() { 0x20 } else { 0 };
-                Some(Cla(proprietary | 0x40 | sm | chaining | (channel - 4)))
+                Some(Cla(proprietary
+                    | 0x40
+                    | sm
+                    | chaining
+                    | channel.saturating_sub(4)))
             }
             _ => None,
         }
@@ -153,7 +157,7 @@ mod tests {
         assert_eq!(Cla(0x04).secure_messaging(), SecureMessaging::Proprietary);
         assert_eq!(Cla(0x84).secure_messaging(), SecureMessaging::Proprietary);
         assert_eq!(Cla(0x60).secure_messaging(), SecureMessaging::NoHeaderAuth);
-        assert!(Cla(0x80).is_secure_messaging() == false);
+        assert!(!Cla(0x80).is_secure_messaging());
     }
 
     #[test]

@@ -3,6 +3,7 @@ use crate::error::ApduError;
 use nom::bytes::complete::take;
 use nom::number::complete::{be_u16, u8 as byte};
 use nom::IResult;
+use std::fmt;
 
 /// The seven command APDU cases of ISO 7816-3 clause 12.1.3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -143,7 +144,7 @@ impl CommandApdu {
 
     /// The encoded APDU.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(9 + self.data.len());
+        let mut out = Vec::with_capacity(self.data.len().saturating_add(9));
         self.write_to(&mut out);
         out
     }
@@ -195,6 +196,15 @@ impl CommandApdu {
             (false, false, true) => ApduCase::Case3Extended,
             (false, true, true) => ApduCase::Case4Extended,
         }
+    }
+}
+
+/// The encoded APDU as upper-case hex without separators, e.g. `00A4040000`.
+impl fmt::Display for CommandApdu {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.to_bytes()
+            .iter()
+            .try_for_each(|b| write!(f, "{b:02X}"))
     }
 }
 
@@ -340,6 +350,12 @@ mod tests {
             CommandApdu::parse(&hex("00A40400000000AA")),
             Err(ApduError::ZeroExtendedLc)
         );
+    }
+
+    #[test]
+    fn displays_as_upper_case_hex() {
+        let a = CommandApdu::new(0, 0xA4, 4, 0, vec![0xa0, 0x00], Some(256)).unwrap();
+        assert_eq!(a.to_string(), "00A4040002A00000");
     }
 
     #[test]

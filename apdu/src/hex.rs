@@ -24,25 +24,22 @@ pub enum HexError {
 /// Decodes hex, ignoring white space, `:` separators and `0x` prefixes before each byte group.
 pub fn decode(text: &str) -> Result<Vec<u8>, HexError> {
     let mut digits = Vec::with_capacity(text.len());
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while let Some(&ch) = chars.get(i) {
+    let mut chars = text.chars().enumerate().peekable();
+    let mut after_separator = true;
+    while let Some((pos, ch)) = chars.next() {
         if ch.is_whitespace() || ch == ':' {
-            i += 1;
+            after_separator = true;
             continue;
         }
-        let starts_group = i == 0
-            || chars
-                .get(i - 1)
-                .is_some_and(|c| c.is_whitespace() || *c == ':');
-        if starts_group && ch == '0' && matches!(chars.get(i + 1), Some('x' | 'X')) {
-            i += 2;
+        let starts_group = after_separator;
+        after_separator = false;
+        if starts_group && ch == '0' && matches!(chars.peek(), Some((_, 'x' | 'X'))) {
+            chars.next();
             continue;
         }
-        let value = ch.to_digit(16).ok_or(HexError::BadDigit { ch, pos: i })?;
+        let value = ch.to_digit(16).ok_or(HexError::BadDigit { ch, pos })?;
         // to_digit(16) is below 16, so the cast is exact.
         digits.push(value as u8);
-        i += 1;
     }
     if digits.len() % 2 != 0 {
         return Err(HexError::OddLength {
@@ -61,7 +58,7 @@ pub fn decode(text: &str) -> Result<Vec<u8>, HexError> {
 /// Encodes bytes as upper-case hex without separators.
 pub fn encode(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
+    let mut s = String::with_capacity(bytes.len().saturating_mul(2));
     for b in bytes {
         let _ = write!(s, "{b:02X}");
     }
