@@ -101,7 +101,8 @@ impl Cla {
     }
 
     /// The same class with its channel number replaced, switching between the first and
-    /// further structure as the channel requires; `None` for channels above 19.
+    /// further structure as the channel requires; `None` for channels above 19, and for the one
+    /// combination that would give the invalid class FF (proprietary, SM and chaining on channel 19).
     pub fn with_channel(self, channel: u8) -> Option<Cla> {
         let proprietary = self.0 & 0x80;
         let chaining = if self.is_chaining() { 0x10 } else { 0 };
@@ -117,11 +118,10 @@ impl Cla {
             }
             4..=19 => {
                 let sm = if self.is_secure_messaging() { 0x20 } else { 0 };
-                Some(Cla(proprietary
-                    | 0x40
-                    | sm
-                    | chaining
-                    | channel.saturating_sub(4)))
+                match proprietary | 0x40 | sm | chaining | channel.saturating_sub(4) {
+                    0xFF => None,
+                    byte => Some(Cla(byte)),
+                }
             }
             _ => None,
         }
