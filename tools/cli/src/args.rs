@@ -1,0 +1,154 @@
+//! The command line, as data. Each flag documents itself; `--help` is generated from this.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// jcos: a Java Card smart card emulator.
+///
+/// Cards live in image files, so separate jcos runs share one card. Exit codes: 0 success,
+/// 1 a check failed (conformance case, script assertion), 2 bad usage or bad input.
+#[derive(Debug, Parser)]
+#[command(name = "jcos", version, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands of jcos.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create and inspect card images.
+    #[command(subcommand)]
+    Card(CardCommand),
+    /// Send command APDUs (hex) to a card image and print the responses.
+    Send(SendArgs),
+    /// Run one script (apdutool `.scr`, jcos `.rhai`, or a fixture `session`) against a card.
+    Run(RunArgs),
+    /// Run conformance suites.
+    #[command(subcommand)]
+    Conformance(ConformanceCommand),
+    /// Interactive APDU shell on a card image, with history and line editing.
+    Shell(ShellArgs),
+    /// Measure and print performance figures (nothing is asserted).
+    Bench(BenchArgs),
+}
+
+/// `jcos card ...`
+#[derive(Debug, Subcommand)]
+pub enum CardCommand {
+    /// Create a new card image.
+    New(CardNewArgs),
+    /// Show what a card image holds.
+    Info(CardInfoArgs),
+}
+
+/// Transmission protocol of a card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolArg {
+    /// T=0: character protocol, responses fetched with GET RESPONSE (61xx, 6Cxx).
+    T0,
+    /// T=1: block protocol (default).
+    T1,
+}
+
+/// `jcos card new`
+#[derive(Debug, Args)]
+pub struct CardNewArgs {
+    /// The image file to create; an existing file is refused.
+    pub image: PathBuf,
+    /// The transmission protocol the card announces in its ATR and uses.
+    #[arg(long, value_enum, default_value = "t1")]
+    pub protocol: ProtocolArg,
+}
+
+/// `jcos card info`
+#[derive(Debug, Args)]
+pub struct CardInfoArgs {
+    /// The card image.
+    pub image: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `jcos send`
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The card image; its persistent state is updated after the exchange.
+    pub image: PathBuf,
+    /// Command APDUs in hex, one per argument (spaces inside an argument are allowed).
+    #[arg(required = true, value_name = "APDU")]
+    pub apdus: Vec<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `jcos run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The script file: `*.scr` (apdutool), `*.rhai` (jcos script), `session`/`*.session`.
+    pub script: PathBuf,
+    /// Run against this card image (updated afterwards) instead of a fresh in-memory card.
+    #[arg(long)]
+    pub card: Option<PathBuf>,
+    /// Protocol of the fresh in-memory card (ignored with --card).
+    #[arg(long, value_enum, default_value = "t1")]
+    pub protocol: ProtocolArg,
+}
+
+/// `jcos conformance ...`
+#[derive(Debug, Subcommand)]
+pub enum ConformanceCommand {
+    /// Run suites: each PATH is a suite directory, a directory of suites, or one case file.
+    Run(ConformanceRunArgs),
+}
+
+/// `jcos conformance run`
+#[derive(Debug, Args)]
+pub struct ConformanceRunArgs {
+    /// Suites, directories of suites, or case files.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Print the JSON summary on standard output instead of the text report.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write a JUnit XML report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Cases run at once (default: the number of cores).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Where the shared golden fixtures are (default: $JCOS_SHARED, else a `shared/` directory
+    /// beside the repository).
+    #[arg(long, value_name = "DIR")]
+    pub shared: Option<PathBuf>,
+}
+
+/// `jcos shell`
+#[derive(Debug, Args)]
+pub struct ShellArgs {
+    /// The card image; saved after every command.
+    pub image: PathBuf,
+}
+
+/// `jcos bench`
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Which benchmark; all of them when omitted.
+    #[arg(value_enum)]
+    pub which: Option<BenchKind>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The benchmarks `jcos bench` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchKind {
+    /// In-process APDUs per second on a bare card.
+    Apdu,
+    /// Cold start of `jcos send` on a new image: time to first response and peak memory.
+    ColdStart,
+}

@@ -1,0 +1,171 @@
+//! `jcos bench`: performance figures, printed, never asserted.
+
+use crate::args::{BenchArgs, BenchKind};
+use crate::Outcome;
+use anyhow::{bail, Context};
+use jcos_cos::{Card, CardConfig};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The command both benchmarks send: SELECT of an AID no applet has (answered 6A82).
+const SELECT_UNKNOWN: [u8; 10] = [0x00, 0xA4, 0x04, 0x00, 0x05, 0xF0, 0x00, 0x00, 0x00, 0x01];
+/// Runs of `jcos send` the cold-start figure is taken over.
+const COLD_RUNS: usize = 20;
+
+#[derive(Debug, Serialize)]
+struct ApduFigure {
+    command: &'static str,
+    apdus: u64,
+    seconds: f64,
+    apdus_per_second: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct ColdStartFigure {
+    command: String,
+    runs: usize,
+    median_ms: f64,
+    min_ms: f64,
+    max_ms: f64,
+    peak_memory_kib: Option<u64>,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct Report {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    apdu: Option<ApduFigure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cold_start: Option<ColdStartFigure>,
+}
+
+/// Runs the chosen benchmarks and prints their figures.
+pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
+    let all = args.which.is_none();
+    let mut report = Report::default();
+    if all || args.which == Some(BenchKind::Apdu) {
+        let figure = apdu_throughput();
+        if !args.json {
+            println!(
+                "apdu        in-process, bare card, {}: {:.0} APDUs/s ({} APDUs in {:.2} s)",
+                figure.command, figure.apdus_per_second, figure.apdus, figure.seconds
+            );
+        }
+        report.apdu = Some(figure);
+    }
+    if all || args.which == Some(BenchKind::ColdStart) {
+        let figure = cold_start()?;
+        if !args.json {
+            let memory = figure
+                .peak_memory_kib
+                .map_or("unknown".to_string(), |kib| format!("{:.1} MiB", kib as f64 / 1024.0));
+            println!(
+                "cold-start  {}: median {:.2} ms, min {:.2} ms, max {:.2} ms over {} runs; peak memory {}",
+                figure.command, figure.median_ms, figure.min_ms, figure.max_ms, figure.runs, memory
+            );
+        }
+        report.cold_start = Some(figure);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(Outcome::Pass)
+}
+
+/// APDUs per second through `Card::transmit`, measured for about one second.
+fn apdu_throughput() -> ApduFigure {
+    let mut card = Card::new(CardConfig::default());
+    card.power_on();
+    let budget = Duration::from_secs(1);
+    let start = Instant::now();
+    let mut apdus: u64 = 0;
+    while start.elapsed() < budget {
+        // Check the clock every 1024 APDUs so timing does not dominate.
+        for _ in 0..1024 {
+            std::hint::black_box(card.transmit(std::hint::black_box(&SELECT_UNKNOWN)));
+        }
+        apdus += 1024;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    ApduFigure {
+        command: "SELECT unknown AID (6A82)",
+        apdus,
+        seconds,
+        apdus_per_second: apdus as f64 / seconds,
+    }
+}
+
+/// Wall time and peak memory of `jcos send IMAGE <SELECT>` as separate processes.
+fn cold_start() -> anyhow::Result<ColdStartFigure> {
+    let exe = std::env::current_exe().context("cannot find the jcos executable")?;
+    let dir = ScratchDir::new()?;
+    let image = dir.path().join("bench.img");
+    jcos(&exe, &["card", "new"], &image, &[])?;
+    let apdu = jcos_apdu::hex::encode(&SELECT_UNKNOWN);
+    let mut times = Vec::with_capacity(COLD_RUNS);
+    for _ in 0..COLD_RUNS {
+        let start = Instant::now();
+        jcos(&exe, &["send"], &image, &[&apdu])?;
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    let median_ms = times.get(COLD_RUNS / 2).copied().unwrap_or_default();
+    Ok(ColdStartFigure {
+        command: format!("jcos send IMAGE {apdu}"),
+        runs: COLD_RUNS,
+        median_ms,
+        min_ms: times.first().copied().unwrap_or_default(),
+        max_ms: times.last().copied().unwrap_or_default(),
+        peak_memory_kib: children_peak_rss_kib(),
+    })
+}
+
+fn jcos(exe: &Path, command: &[&str], image: &Path, rest: &[&str]) -> anyhow::Result<()> {
+    let status = Command::new(exe)
+        .args(command)
+        .arg(image)
+        .args(rest)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .with_context(|| format!("cannot start {}", exe.display()))?;
+    if !status.success() {
+        bail!("jcos {} failed with {status}", command.join(" "));
+    }
+    Ok(())
+}
+
+/// Largest resident set of any child process waited for so far.
+#[cfg(unix)]
+fn children_peak_rss_kib() -> Option<u64> {
+    use nix::sys::resource::{getrusage, UsageWho};
+    let usage = getrusage(UsageWho::RUSAGE_CHILDREN).ok()?;
+    // Linux reports ru_maxrss in KiB.
+    u64::try_from(usage.max_rss()).ok()
+}
+
+#[cfg(not(unix))]
+fn children_peak_rss_kib() -> Option<u64> {
+    None
+}
+
+/// A temporary directory removed when dropped.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn new() -> anyhow::Result<Self> {
+        let path = std::env::temp_dir().join(format!("jcos-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(Self(path))
+    }
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

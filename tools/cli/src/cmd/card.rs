@@ -1,0 +1,56 @@
+//! `jcos card new` and `jcos card info`.
+
+use crate::args::{CardInfoArgs, CardNewArgs};
+use crate::Outcome;
+use anyhow::Context;
+use jcos_apdu::hex;
+use jcos_cos::{Card, CardConfig, Protocol};
+use serde::Serialize;
+
+/// Creates a new card image.
+pub fn new(args: &CardNewArgs) -> anyhow::Result<Outcome> {
+    let config = CardConfig {
+        protocol: args.protocol.into(),
+        ..CardConfig::default()
+    };
+    let card = Card::create_image(&args.image, config)
+        .with_context(|| format!("cannot create card image {}", args.image.display()))?;
+    println!(
+        "created {} (ATR {})",
+        args.image.display(),
+        hex::encode(card.atr().as_bytes())
+    );
+    Ok(Outcome::Pass)
+}
+
+#[derive(Serialize)]
+struct Info {
+    image: String,
+    protocol: &'static str,
+    atr: String,
+    historical_bytes: String,
+}
+
+/// Shows what a card image holds.
+pub fn info(args: &CardInfoArgs) -> anyhow::Result<Outcome> {
+    let card = Card::open_image(&args.image)?;
+    let atr = card.atr();
+    let info = Info {
+        image: args.image.display().to_string(),
+        protocol: match card.config().protocol {
+            Protocol::T0 => "T=0",
+            Protocol::T1 => "T=1",
+        },
+        atr: hex::encode(atr.as_bytes()),
+        historical_bytes: hex::encode(atr.historical_bytes()),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&info)?);
+    } else {
+        println!("image:            {}", info.image);
+        println!("protocol:         {}", info.protocol);
+        println!("ATR:              {}", info.atr);
+        println!("historical bytes: {}", info.historical_bytes);
+    }
+    Ok(Outcome::Pass)
+}

@@ -1,0 +1,34 @@
+//! One module per subcommand; `run` dispatches.
+
+mod bench;
+mod card;
+mod conformance;
+mod run;
+mod send;
+mod shell;
+
+use crate::args::{CardCommand, Cli, Command, ConformanceCommand, ProtocolArg};
+use crate::Outcome;
+use jcos_cos::Protocol;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Card(CardCommand::New(args)) => card::new(&args),
+        Command::Card(CardCommand::Info(args)) => card::info(&args),
+        Command::Send(args) => send::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Conformance(ConformanceCommand::Run(args)) => conformance::run(&args),
+        Command::Shell(args) => shell::run(&args),
+        Command::Bench(args) => bench::run(&args),
+    }
+}
+
+impl From<ProtocolArg> for Protocol {
+    fn from(p: ProtocolArg) -> Self {
+        match p {
+            ProtocolArg::T0 => Protocol::T0,
+            ProtocolArg::T1 => Protocol::T1,
+        }
+    }
+}
