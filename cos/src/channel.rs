@@ -1,1 +1,117 @@
-//! Logical channels (ISO 7816-4 clause 5.4.2) and MANAGE CHANNEL.
+//! Logical channels (ISO/IEC 7816-4:2005 clause 5.1.1.2; JCRE 3.0.5 chapter 4).
+//!
+//! The card supports the basic channel 0 and the nineteen further channels 1–19 that the
+//! first and further interindustry class bytes can address. Channel 0 is open from reset and
+//! can never be closed; the others are opened by MANAGE CHANNEL or an applet SELECT.
+
+/// Number of logical channels, basic channel included (JCRE 3.0.5 §4: "between 1 and 20").
+pub(crate) const CHANNEL_COUNT: usize = 20;
+
+/// The state of one logical channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum ChannelState {
+    /// Not open: commands on it are refused with `6881`.
+    #[default]
+    Closed,
+    /// Open, with nothing selected (the bare card has no applets or files yet).
+    Open,
+}
+
+/// The open/closed state of every logical channel; transient, lost on power loss or reset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LogicalChannels {
+    states: [ChannelState; CHANNEL_COUNT],
+}
+
+impl Default for LogicalChannels {
+    fn default() -> Self {
+        let mut states = [ChannelState::Closed; CHANNEL_COUNT];
+        states[0] = ChannelState::Open;
+        Self { states }
+    }
+}
+
+impl LogicalChannels {
+    /// Whether `channel` is open; channels beyond 19 never are.
+    pub(crate) fn is_open(&self, channel: u8) -> bool {
+        self.states.get(usize::from(channel)) == Some(&ChannelState::Open)
+    }
+
+    /// Opens `channel`; returns false (and changes nothing) when it is already open or does
+    /// not exist.
+    pub(crate) fn open(&mut self, channel: u8) -> bool {
+        match self.states.get_mut(usize::from(channel)) {
+            Some(state @ ChannelState::Closed) => {
+                *state = ChannelState::Open;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Closes `channel`; returns false when it was not open. The basic channel stays open.
+    pub(crate) fn close(&mut self, channel: u8) -> bool {
+        if channel == 0 {
+            return false;
+        }
+        match self.states.get_mut(usize::from(channel)) {
+            Some(state @ ChannelState::Open) => {
+                *state = ChannelState::Closed;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The lowest closed channel, which MANAGE CHANNEL OPEN with P2 = 00 assigns.
+    pub(crate) fn lowest_free(&self) -> Option<u8> {
+        (1u8..)
+            .zip(self.states.iter().skip(1))
+            .find(|(_, state)| **state == ChannelState::Closed)
+            .map(|(channel, _)| channel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_basic_channel_is_open_after_reset() {
+        let channels = LogicalChannels::default();
+        assert!(channels.is_open(0));
+        for ch in 1..=19 {
+            assert!(!channels.is_open(ch));
+        }
+        assert!(!channels.is_open(20));
+        assert_eq!(channels.lowest_free(), Some(1));
+    }
+
+    #[test]
+    fn opens_and_closes() {
+        let mut channels = LogicalChannels::default();
+        assert!(channels.open(3));
+        assert!(!channels.open(3), "already open");
+        assert!(channels.is_open(3));
+        assert_eq!(channels.lowest_free(), Some(1));
+        assert!(channels.close(3));
+        assert!(!channels.close(3), "already closed");
+        assert!(!channels.close(0), "basic channel never closes");
+        assert!(channels.is_open(0));
+        assert!(!channels.open(20));
+        assert!(!channels.close(20));
+    }
+
+    #[test]
+    fn lowest_free_runs_out_after_nineteen() {
+        let mut channels = LogicalChannels::default();
+        for expected in 1..=19 {
+            let ch = channels.lowest_free().unwrap();
+            assert_eq!(ch, expected);
+            assert!(channels.open(ch));
+        }
+        assert_eq!(channels.lowest_free(), None);
+        channels.close(7);
+        assert_eq!(channels.lowest_free(), Some(7));
+    }
+}

@@ -1,0 +1,122 @@
+//! The APDU router: from command bytes to a response APDU.
+//!
+//! The checks run in the order the specifications give them, each refusal becoming a status
+//! word in one place ([`CommandError`] → `StatusWord`):
+//!
+//! 1. the bytes must be a command APDU of some case (ISO/IEC 7816-3:2006 clause 12.1) and,
+//!    under T=0, a short one (clause 12.2 has no extended form) — else `6700`;
+//! 2. the class must be interindustry or proprietary (ISO/IEC 7816-4:2005 clause 5.1.1;
+//!    `001x xxxx` is reserved, `FF` invalid) — else `6E00`;
+//! 3. INS `6X` and `9X` are invalid (ISO/IEC 7816-4:2005 clause 5.1.2) — `6D00`;
+//! 4. MANAGE CHANNEL checks its own origin channel (JCRE 3.0.5 §4.5.1, §4.6.1), and an applet
+//!    SELECT opens a closed channel (§4.5.2 step 3);
+//! 5. any other command on a closed channel — `6881` (JCRE 3.0.5 §4.7);
+//! 6. a proprietary class goes to the applet active on the channel; the bare card has none, so
+//!    `6999` (JCRE 3.0.5 §4.7: "If there is no active applet instance on the logical channel
+//!    to be used for dispatching the command, the Java Card RE shall respond to the APDU with
+//!    status code 0x6999");
+//! 7. interindustry commands the card handles itself: secure messaging (`6882`) and command
+//!    chaining (`6884`) are not supported; then SELECT, GET DATA, GET CHALLENGE, GET RESPONSE,
+//!    and `6D00` for any other instruction.
+//!
+//! Response data is fitted to Ne by [`outgoing::deliver`]; data left over waits for GET
+//! RESPONSE, and any command other than GET RESPONSE discards it.
+
+use crate::atr::Protocol;
+use crate::commands::{
+    get_challenge, get_data, get_response, manage_channel, select, INS_GET_CHALLENGE, INS_GET_DATA,
+    INS_GET_RESPONSE, INS_MANAGE_CHANNEL, INS_SELECT,
+};
+use crate::error::CommandError;
+use crate::outgoing;
+use crate::session::Session;
+use jcos_apdu::{CommandApdu, ResponseApdu};
+use rand::Rng;
+
+/// One command's view of the card: its protocol, its transient state and its randomness.
+pub(crate) struct Router<'a, R: Rng + ?Sized> {
+    /// The transmission protocol, which decides how response data is returned.
+    pub(crate) protocol: Protocol,
+    /// The power session the command runs in.
+    pub(crate) session: &'a mut Session,
+    /// Source of GET CHALLENGE bytes.
+    pub(crate) rng: &'a mut R,
+}
+
+impl<R: Rng + ?Sized> Router<'_, R> {
+    /// Processes one command APDU; every outcome is a response APDU.
+    pub(crate) fn process(&mut self, bytes: &[u8]) -> ResponseApdu {
+        let command = CommandApdu::parse(bytes);
+        let fetches_pending = command
+            .as_ref()
+            .is_ok_and(|c| c.class().is_interindustry() && c.ins() == INS_GET_RESPONSE);
+        if !fetches_pending {
+            self.session.pending = None;
+        }
+        let result = match command {
+            Ok(command) => self.route(&command),
+            Err(_) => Err(CommandError::WrongLength),
+        };
+        result.unwrap_or_else(|error| ResponseApdu::status(error.into()))
+    }
+
+    /// Steps 1–7 of the module documentation for a parsed command.
+    fn route(&mut self, command: &CommandApdu) -> Result<ResponseApdu, CommandError> {
+        if self.protocol == Protocol::T0 && command.is_extended() {
+            return Err(CommandError::WrongLength);
+        }
+        let cla = command.class();
+        let channel = cla.channel().ok_or(CommandError::ClassNotSupported)?;
+        if matches!(command.ins() & 0xF0, 0x60 | 0x90) {
+            return Err(CommandError::InsNotSupported);
+        }
+        if cla.is_interindustry() {
+            if command.ins() == INS_MANAGE_CHANNEL {
+                let reply = manage_channel::process(command, channel, &mut self.session.channels)?;
+                return self.deliver(command, channel, reply);
+            }
+            if command.ins() == INS_SELECT && select::is_applet_select(command) {
+                self.session.channels.open(channel);
+            }
+        }
+        if !self.session.channels.is_open(channel) {
+            return Err(CommandError::LogicalChannelNotSupported);
+        }
+        if !cla.is_interindustry() {
+            return Err(CommandError::AppletSelectFailed);
+        }
+        if cla.is_secure_messaging() {
+            return Err(CommandError::SecureMessagingNotSupported);
+        }
+        if cla.is_chaining() {
+            return Err(CommandError::ChainingNotSupported);
+        }
+        let reply = match command.ins() {
+            INS_SELECT => select::process(command)?,
+            INS_GET_DATA => get_data::process(command, self.protocol)?,
+            INS_GET_CHALLENGE => get_challenge::process(command, self.rng)?,
+            INS_GET_RESPONSE => {
+                return get_response::process(
+                    self.protocol,
+                    command,
+                    channel,
+                    &mut self.session.pending,
+                );
+            }
+            _ => return Err(CommandError::InsNotSupported),
+        };
+        self.deliver(command, channel, reply)
+    }
+
+    /// Fits `reply` to Ne and keeps what does not fit for GET RESPONSE.
+    fn deliver(
+        &mut self,
+        command: &CommandApdu,
+        channel: u8,
+        reply: ResponseApdu,
+    ) -> Result<ResponseApdu, CommandError> {
+        let out = outgoing::deliver(self.protocol, command, channel, reply)?;
+        self.session.pending = out.pending;
+        Ok(out.response)
+    }
+}

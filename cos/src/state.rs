@@ -1,0 +1,30 @@
+//! The card's persistent state: everything that survives power loss and lives in the card
+//! image file.
+
+use crate::card::CardConfig;
+use serde::{Deserialize, Serialize};
+
+/// Version of [`CardState`]'s layout; an image holding another version is refused.
+pub(crate) const STATE_VERSION: u32 = 1;
+
+/// Everything a card keeps across power cycles and `jcos` invocations.
+///
+/// Later parts of the card (the applet registry, the heap, the file system) are added here as
+/// fields; a layout change bumps [`STATE_VERSION`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CardState {
+    /// The layout version, first so that a reader can check it before anything else.
+    pub(crate) version: u32,
+    /// How the card was built.
+    pub(crate) config: CardConfig,
+}
+
+impl CardState {
+    /// The state of a newly made card.
+    pub(crate) fn new(config: CardConfig) -> Self {
+        Self {
+            version: STATE_VERSION,
+            config,
+        }
+    }
+}
