@@ -298,3 +298,37 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::card::CardConfig;
+
+    #[test]
+    fn encode_then_decode_is_identity() {
+        let path = Path::new("mem.img");
+        let state = CardState::new(CardConfig::default());
+        let bytes = encode(path, &state).unwrap();
+        assert_eq!(bytes.len(), HEADER_LEN + 2);
+        assert_eq!(&bytes[..8], b"JCOSCARD");
+        assert_eq!(decode(path, &bytes).unwrap(), state);
+    }
+
+    #[test]
+    fn format_version_is_checked_before_the_rest_of_the_header() {
+        let err = decode(Path::new("x.img"), b"JCOSCARD\x00\x09").unwrap_err();
+        assert!(matches!(
+            err,
+            ImageError::UnsupportedFormat { version: 9, .. }
+        ));
+    }
+
+    #[test]
+    fn errors_name_the_file() {
+        let err = decode(Path::new("dir/x.img"), b"nope").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "dir/x.img: not a jcos card image (it does not start with \"JCOSCARD\")"
+        );
+    }
+}

@@ -120,3 +120,66 @@ impl<R: Rng + ?Sized> Router<'_, R> {
         Ok(out.response)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::PendingResponse;
+    use jcos_apdu::StatusWord;
+
+    fn sw(protocol: Protocol, session: &mut Session, bytes: &[u8]) -> StatusWord {
+        Router {
+            protocol,
+            session,
+            rng: &mut rand::rng(),
+        }
+        .process(bytes)
+        .sw
+    }
+
+    #[test]
+    fn checks_run_in_specification_order() {
+        let mut s = Session::default();
+        // Length before class: an extended APDU under T=0 with a reserved class.
+        assert_eq!(
+            sw(Protocol::T0, &mut s, &[0x20, 0xCA, 0, 0, 0, 0, 1]).0,
+            0x6700
+        );
+        // Class before instruction: reserved class, invalid INS.
+        assert_eq!(sw(Protocol::T1, &mut s, &[0x20, 0x60, 0, 0]).0, 0x6E00);
+        // Invalid INS before channel: channel 1 is closed.
+        assert_eq!(sw(Protocol::T1, &mut s, &[0x01, 0x90, 0, 0]).0, 0x6D00);
+        // Closed channel before the missing applet.
+        assert_eq!(sw(Protocol::T1, &mut s, &[0x81, 0x10, 0, 0]).0, 0x6881);
+        assert_eq!(sw(Protocol::T1, &mut s, &[0x80, 0x10, 0, 0]).0, 0x6999);
+        // Closed channel before secure messaging.
+        assert_eq!(
+            sw(Protocol::T1, &mut s, &[0x0D, 0xCA, 0x5F, 0x52, 0]).0,
+            0x6881
+        );
+        assert_eq!(
+            sw(Protocol::T1, &mut s, &[0x0C, 0xCA, 0x5F, 0x52, 0]).0,
+            0x6882
+        );
+    }
+
+    #[test]
+    fn every_command_but_get_response_drops_pending_data() {
+        let pending = PendingResponse {
+            channel: 0,
+            data: vec![1, 2, 3],
+            sw: StatusWord::OK,
+        };
+        let mut s = Session {
+            pending: Some(pending.clone()),
+            ..Session::default()
+        };
+        assert_eq!(
+            sw(Protocol::T1, &mut s, &[0x00, 0xC0, 0x01, 0x00, 0]).0,
+            0x6A86
+        );
+        assert_eq!(s.pending, Some(pending), "a refused GET RESPONSE keeps it");
+        assert_eq!(sw(Protocol::T1, &mut s, &[0x00]).0, 0x6700);
+        assert_eq!(s.pending, None, "even unparsable bytes drop it");
+    }
+}

@@ -58,13 +58,13 @@ fn extended_length_info(protocol: Protocol) -> Vec<u8> {
 /// A BER-TLV INTEGER data object (tag `02`) holding a non-negative number in the fewest
 /// bytes, with a leading zero byte where the top bit would otherwise read as a sign.
 fn integer_do(n: u32) -> Vec<u8> {
-    let bytes = n.to_be_bytes();
-    let first = bytes
-        .iter()
-        .position(|&b| b != 0)
-        .unwrap_or(bytes.len() - 1);
-    let mut content: Vec<u8> = bytes.iter().skip(first).copied().collect();
-    if content.first().is_some_and(|b| b & 0x80 != 0) {
+    let mut content: Vec<u8> = n
+        .to_be_bytes()
+        .into_iter()
+        .skip_while(|&b| b == 0)
+        .collect();
+    // Zero has no significant byte but still needs one; a set top bit needs a sign byte.
+    if content.first().is_none_or(|b| b & 0x80 != 0) {
         content.insert(0, 0);
     }
     let mut object = vec![0x02, content.len() as u8];
