@@ -176,13 +176,18 @@ impl Tag {
 
     /// The tag bytes, first byte first.
     pub fn to_bytes(self) -> Vec<u8> {
+        self.as_bytes().to_vec()
+    }
+
+    /// The tag bytes without allocating: a view into the big-endian `u32`.
+    fn as_bytes(&self) -> TagBytes {
         let all = self.0.to_be_bytes();
         let skip = all.len().saturating_sub(self.len());
-        all.iter().skip(skip).copied().collect()
+        TagBytes { all, skip }
     }
 
     fn first_byte(self) -> u8 {
-        self.to_bytes().first().copied().unwrap_or(0)
+        self.as_bytes().first().copied().unwrap_or(0)
     }
 
     /// The class, from bits 8 and 7 of the first byte.
@@ -203,14 +208,26 @@ impl Tag {
     /// The tag number: bits 5 to 1 of the first byte, or for multi-byte tags the base-128
     /// number in bits 7 to 1 of the subsequent bytes.
     pub fn number(self) -> u32 {
-        let bytes = self.to_bytes();
-        match bytes.split_first() {
+        match self.as_bytes().split_first() {
             Some((first, rest)) if first & 0x1F == 0x1F && !rest.is_empty() => rest
                 .iter()
                 .fold(0u32, |n, b| (n << 7) | u32::from(b & 0x7F)),
             Some((first, _)) => u32::from(first & 0x1F),
             None => 0,
         }
+    }
+}
+
+/// The significant bytes of a tag value.
+struct TagBytes {
+    all: [u8; 4],
+    skip: usize,
+}
+
+impl std::ops::Deref for TagBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.all.get(self.skip..).unwrap_or_default()
     }
 }
 
@@ -223,7 +240,7 @@ impl fmt::Debug for Tag {
 /// The tag bytes in upper-case hex, e.g. `9F02`.
 impl fmt::Display for Tag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.to_bytes()
+        self.as_bytes()
             .iter()
             .try_for_each(|b| write!(f, "{b:02X}"))
     }
@@ -306,16 +323,24 @@ impl Tlv {
 
     /// Appends the encoded object to `out`, every length in its shortest form.
     pub fn write_to(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.tag.to_bytes());
+        out.extend_from_slice(&self.tag.as_bytes());
         match &self.value {
             Value::Primitive(bytes) => {
                 write_length(bytes.len(), out);
                 out.extend_from_slice(bytes);
             }
             Value::Constructed(children) => {
-                let content = encode_all(children);
-                write_length(content.len(), out);
-                out.extend_from_slice(&content);
+                // The content length is known only once the children are written: write them
+                // after a one-byte length and widen the field in place if the content needs it.
+                let length_at = out.len();
+                out.push(0);
+                for child in children {
+                    child.write_to(out);
+                }
+                let content_len = out.len().saturating_sub(length_at).saturating_sub(1);
+                let mut field = Vec::with_capacity(MAX_LENGTH_FIELD_LEN);
+                write_length(content_len, &mut field);
+                out.splice(length_at..=length_at, field);
             }
         }
     }
