@@ -104,7 +104,8 @@ pub struct ClassInfo {
     pub reference_count: u8,
     /// Token of the first entry of the public virtual method table.
     pub public_method_table_base: u8,
-    /// Token of the first entry of the package virtual method table (high bit set).
+    /// Token of the first entry of the package virtual method table, without the high bit
+    /// that marks package (private) virtual method tokens.
     pub package_method_table_base: u8,
     /// Method component offsets of public/protected virtual methods from the base token on.
     pub public_virtual_method_table: Vec<u16>,
@@ -135,6 +136,19 @@ impl ClassInfo {
             .saturating_add(ifaces)
             .saturating_add(remote)
             .saturating_add(10)
+    }
+
+    /// Method component offset for package virtual method `token` (high bit set), if this
+    /// class's table covers it and names a method.
+    pub fn package_method_offset(&self, token: u8) -> Option<u16> {
+        let i = (token & 0x7F).checked_sub(self.package_method_table_base)?;
+        if token & 0x80 == 0 {
+            return None;
+        }
+        self.package_virtual_method_table
+            .get(usize::from(i))
+            .copied()
+            .filter(|&o| o != NO_METHOD)
     }
 
     /// Method component offset for public virtual method `token`, if this class's table

@@ -32,7 +32,7 @@ mod container;
 pub mod debug;
 pub mod descriptor;
 pub mod directory;
-mod dump;
+pub mod dump;
 mod error;
 pub mod export;
 pub mod header;
