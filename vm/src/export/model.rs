@@ -50,6 +50,25 @@ impl FormatVersion {
     }
 }
 
+impl std::str::FromStr for FormatVersion {
+    type Err = String;
+
+    /// Parses `"major.minor"`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (major, minor) = s
+            .split_once('.')
+            .ok_or_else(|| format!("format {s:?} is not major.minor"))?;
+        let num = |p: &str| {
+            p.parse::<u8>()
+                .map_err(|_| format!("format {s:?}: {p:?} is not a number 0..=255"))
+        };
+        Ok(FormatVersion {
+            major: num(major)?,
+            minor: num(minor)?,
+        })
+    }
+}
+
 impl std::fmt::Display for FormatVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}.{}", self.major, self.minor)
