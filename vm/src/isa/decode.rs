@@ -281,10 +281,10 @@ pub fn decode(code: &[u8], pc: usize) -> Result<Insn, DecodeError> {
 /// size is known to be present.
 fn decode_switch(r: &mut Reader<'_>, format: Format) -> Result<Insn, DecodeError> {
     let wide_keys = matches!(format, Format::ITableSwitch | Format::ILookupSwitch);
-    let key_len: u64 = if wide_keys { 4 } else { 2 };
     match format {
         Format::STableSwitch | Format::ITableSwitch => {
-            let header = 3 + 2 * key_len;
+            // opcode, default, low, high
+            let header: u64 = if wide_keys { 11 } else { 7 };
             r.require(header)?;
             let default = r.s2(header)?;
             let (low, high) = if wide_keys {
@@ -302,8 +302,8 @@ fn decode_switch(r: &mut Reader<'_>, format: Format) -> Result<Insn, DecodeError
                     },
                 });
             }
-            // Widened to i64/u64: high - low + 1 can reach 2^32 for itableswitch.
-            let count = (i64::from(high) - i64::from(low) + 1).unsigned_abs();
+            // Widened to u64: high - low + 1 can reach 2^32 for itableswitch.
+            let count = i64::from(high).abs_diff(i64::from(low)).saturating_add(1);
             let needed = header.saturating_add(count.saturating_mul(2));
             r.require(needed)?;
             let mut offsets = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
@@ -322,11 +322,13 @@ fn decode_switch(r: &mut Reader<'_>, format: Format) -> Result<Insn, DecodeError
             })
         }
         _ => {
-            let header = 5;
+            // opcode, default, npairs; then (match, offset) pairs
+            let header: u64 = 5;
+            let pair: u64 = if wide_keys { 6 } else { 4 };
             r.require(header)?;
             let default = r.s2(header)?;
             let npairs = u64::from(r.u2(header)?);
-            let needed = header + npairs * (key_len + 2);
+            let needed = header.saturating_add(npairs.saturating_mul(pair));
             r.require(needed)?;
             let mut pairs = Vec::with_capacity(usize::try_from(npairs).unwrap_or(0));
             for _ in 0..npairs {
