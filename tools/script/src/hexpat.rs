@@ -39,8 +39,7 @@ impl HexPattern {
                 if let Some((at, _)) = pending {
                     return Err(PatternError {
                         column: at,
-                        message: "a byte needs two hex digits; white space splits this one"
-                            .into(),
+                        message: "a byte needs two hex digits; white space splits this one".into(),
                     });
                 }
                 continue;
@@ -240,7 +239,10 @@ mod tests {
         let mut wrong = long.clone();
         wrong[100] = 0;
         let text = HexPattern::exact(&long).explain_mismatch(&wrong);
-        assert!(text.contains("first difference at byte 100 of 256"), "{text}");
+        assert!(
+            text.contains("first difference at byte 100 of 256"),
+            "{text}"
+        );
         assert!(text.starts_with("expected: … 5C"), "{text}");
     }
 }

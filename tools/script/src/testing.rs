@@ -16,7 +16,10 @@ impl ScriptedCard {
     pub(crate) fn with(answers: &[(&str, &str)]) -> Self {
         let decode = |s: &str| jcos_apdu::hex::decode(s).expect("test hex");
         Self {
-            answers: answers.iter().map(|(c, r)| (decode(c), decode(r))).collect(),
+            answers: answers
+                .iter()
+                .map(|(c, r)| (decode(c), decode(r)))
+                .collect(),
             ..Self::default()
         }
     }

@@ -62,8 +62,11 @@ mod tests {
 
     #[test]
     fn reports_a_diff() {
-        let err = compare_expected("CLA: 00, SW1: 90, SW2: 00\n", &["CLA: 00, SW1: 6a, SW2: 82".into()])
-            .unwrap_err();
+        let err = compare_expected(
+            "CLA: 00, SW1: 90, SW2: 00\n",
+            &["CLA: 00, SW1: 6a, SW2: 82".into()],
+        )
+        .unwrap_err();
         assert!(err.contains("- CLA: 00, SW1: 90, SW2: 00"), "{err}");
         assert!(err.contains("+ CLA: 00, SW1: 6a, SW2: 82"), "{err}");
     }

@@ -35,7 +35,12 @@ pub fn exchange_line(command: &CommandApdu, response: &[u8]) -> Option<String> {
     for b in data {
         let _ = write!(line, "{}, ", hex((*b).into()));
     }
-    let _ = write!(line, "SW1: {}, SW2: {}", hex((*sw1).into()), hex((*sw2).into()));
+    let _ = write!(
+        line,
+        "SW1: {}, SW2: {}",
+        hex((*sw1).into()),
+        hex((*sw2).into())
+    );
     Some(line)
 }
 

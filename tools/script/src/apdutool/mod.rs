@@ -57,7 +57,10 @@ pub fn run(
             Command::Delay(ms) => std::thread::sleep(Duration::from_millis(*ms)),
             Command::Output(on) => {
                 // The SDK tool acknowledges both switches in its output.
-                emit(if *on { "OUTPUT ON;" } else { "OUTPUT OFF;" }.to_string(), out);
+                emit(
+                    if *on { "OUTPUT ON;" } else { "OUTPUT OFF;" }.to_string(),
+                    out,
+                );
                 output_on = *on;
             }
             Command::Extended(_) => {}

@@ -146,7 +146,10 @@ pub fn parse(text: &str) -> Result<Script, ParseError> {
         let start = rest;
         let (after, first) = word(rest).map_err(|_| {
             let ch = rest.chars().next().unwrap_or(' ');
-            src.error(rest, format!("unexpected '{ch}'; expected a command or an APDU"))
+            src.error(
+                rest,
+                format!("unexpected '{ch}'; expected a command or an APDU"),
+            )
         })?;
         let (line, column) = src.position(start);
         let (after, command) = if first.starts_with(|c: char| c.is_ascii_digit()) {
@@ -203,8 +206,8 @@ fn parse_command<'a>(
     match lower.as_str() {
         "echo" => {
             let at = skip_trivia(after);
-            let (rest, text) = quoted(at)
-                .map_err(|_| src.error(at, "echo needs a double-quoted string"))?;
+            let (rest, text) =
+                quoted(at).map_err(|_| src.error(at, "echo needs a double-quoted string"))?;
             Ok((end(src, rest, "echo")?, Command::Echo(text.to_string())))
         }
         "delay" => {
@@ -318,7 +321,11 @@ fn parse_apdu<'a>(
             lc_at,
             format!(
                 "LC {lc} is larger than {max_lc}{}",
-                if extended { "" } else { " (use 'extended on;' for longer data)" }
+                if extended {
+                    ""
+                } else {
+                    " (use 'extended on;' for longer data)"
+                }
             ),
         ));
     }
@@ -374,7 +381,10 @@ mod tests {
         let commands: Vec<_> = s.statements.iter().map(|s| s.command.clone()).collect();
         assert_eq!(commands[0], Command::PowerUp);
         assert_eq!(commands[1], Command::Echo("hi there".into()));
-        assert_eq!(apdu_bytes(&s, 2), vec![0x80, 0x10, 1, 2, 2, 0x0A, 0x0B, 0x7F]);
+        assert_eq!(
+            apdu_bytes(&s, 2),
+            vec![0x80, 0x10, 1, 2, 2, 0x0A, 0x0B, 0x7F]
+        );
         assert_eq!((s.statements[2].line, s.statements[2].column), (4, 1));
         assert_eq!(commands[3], Command::Delay(10));
         assert_eq!(commands[4], Command::Output(false));
@@ -408,10 +418,25 @@ mod tests {
     #[test]
     fn reports_malformed_input_with_line_and_column() {
         let cases: &[(&str, usize, usize, &str)] = &[
-            ("powerup;\n0x00 0xA4 0x04 0x00;", 2, 1, "at least CLA INS P1 P2 LC LE"),
-            ("powerup;\n0x00 0xA4 0x04 0x00 0x02 0x01 0x7F;", 2, 21, "LC is 2"),
+            (
+                "powerup;\n0x00 0xA4 0x04 0x00;",
+                2,
+                1,
+                "at least CLA INS P1 P2 LC LE",
+            ),
+            (
+                "powerup;\n0x00 0xA4 0x04 0x00 0x02 0x01 0x7F;",
+                2,
+                21,
+                "LC is 2",
+            ),
             ("powerup\n0x00;", 2, 1, "expected ';' to end powerup"),
-            ("\n  0x00 0xA4 0x04 0x00 0x00 0xGG;", 2, 28, "'0xGG' is not a number"),
+            (
+                "\n  0x00 0xA4 0x04 0x00 0x00 0xGG;",
+                2,
+                28,
+                "'0xGG' is not a number",
+            ),
             ("0x100 0 0 0 0 0;", 1, 1, "CLA 0x100 does not fit"),
             ("0 0 0 0 1 300 0;", 1, 11, "data byte 0x12c does not fit"),
             ("reboot;", 1, 1, "unknown command 'reboot'"),
@@ -431,7 +456,16 @@ mod tests {
 
     #[test]
     fn arbitrary_text_never_panics() {
-        for text in ["", ";", "\"", "0x", "echo \"", "//", "é;0x80", "0 0 0 0 0xFFFFFFFFFFFFFFFFFF 0;"] {
+        for text in [
+            "",
+            ";",
+            "\"",
+            "0x",
+            "echo \"",
+            "//",
+            "é;0x80",
+            "0 0 0 0 0xFFFFFFFFFFFFFFFFFF 0;",
+        ] {
             let _ = parse(text);
         }
     }

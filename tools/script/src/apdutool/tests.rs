@@ -60,7 +60,13 @@ CLA: 00, INS: a4, P1: 04, P2: 00, Lc: 0a, a0, 00, 00, 00, 62, 03, 01, 0c, 04, 01
 ";
     let mut card = ScriptedCard::with(&[("00A4040009A00000006203010801 7F", "9000")]);
     let mut out = Vec::new();
-    let lines = run(&parse(script).unwrap(), Path::new("s.scr"), &mut card, &mut out).unwrap();
+    let lines = run(
+        &parse(script).unwrap(),
+        Path::new("s.scr"),
+        &mut card,
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(lines[0], "Received ATR = 0x3b 0x00");
     assert_eq!(compare_expected(sdk_output, &lines), Ok(()));
     assert!(!card.powered);
@@ -68,10 +74,17 @@ CLA: 00, INS: a4, P1: 04, P2: 00, Lc: 0a, a0, 00, 00, 00, 62, 03, 01, 0c, 04, 01
 
 #[test]
 fn output_off_hides_exchanges_and_echo() {
-    let script = "echo \"start\";output off;0 0xCA 0 0 0 0;echo \"hidden\";output on;0 0xCA 0 0 0 0;";
+    let script =
+        "echo \"start\";output off;0 0xCA 0 0 0 0;echo \"hidden\";output on;0 0xCA 0 0 0 0;";
     let mut card = ScriptedCard::default();
     let mut out = Vec::new();
-    let lines = run(&parse(script).unwrap(), Path::new("s.scr"), &mut card, &mut out).unwrap();
+    let lines = run(
+        &parse(script).unwrap(),
+        Path::new("s.scr"),
+        &mut card,
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(
         lines,
         vec![

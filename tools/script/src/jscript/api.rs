@@ -59,7 +59,10 @@ fn apdu_bytes(ctx: &NativeCallContext, apdu: &Dynamic) -> RhaiResult<Vec<u8>> {
     }
     error(
         ctx,
-        format!("an APDU is a hex string or a blob, not {}", apdu.type_name()),
+        format!(
+            "an APDU is a hex string or a blob, not {}",
+            apdu.type_name()
+        ),
     )
 }
 
@@ -121,7 +124,12 @@ impl Host {
         error(ctx, ASSERTION_FAILED)
     }
 
-    fn expect(&self, ctx: &NativeCallContext, value: &Dynamic, expected: &str) -> RhaiResult<Response> {
+    fn expect(
+        &self,
+        ctx: &NativeCallContext,
+        value: &Dynamic,
+        expected: &str,
+    ) -> RhaiResult<Response> {
         let pattern = HexPattern::parse(expected)
             .or_else(|e| error(ctx, format!("expected response \"{expected}\": {e}")))?;
         let response = self.response_of(ctx, value)?;
@@ -159,7 +167,12 @@ impl Host {
         )
     }
 
-    fn expect_match(&self, ctx: &NativeCallContext, value: &Dynamic, pattern: &str) -> RhaiResult<Response> {
+    fn expect_match(
+        &self,
+        ctx: &NativeCallContext,
+        value: &Dynamic,
+        pattern: &str,
+    ) -> RhaiResult<Response> {
         let regex = regex::Regex::new(pattern)
             .or_else(|e| error(ctx, format!("bad regular expression: {e}")))?;
         let response = self.response_of(ctx, value)?;
@@ -212,7 +225,11 @@ fn xor_bytes(ctx: &NativeCallContext, a: &[u8], b: &[u8]) -> RhaiResult<Vec<u8>>
     if a.len() != b.len() {
         return error(
             ctx,
-            format!("xor needs equal lengths, got {} and {} bytes", a.len(), b.len()),
+            format!(
+                "xor needs equal lengths, got {} and {} bytes",
+                a.len(),
+                b.len()
+            ),
         );
     }
     Ok(a.iter().zip(b).map(|(x, y)| x ^ y).collect())
@@ -238,7 +255,9 @@ fn register(engine: &mut Engine, host: &Host) {
     let h = host.clone();
     engine.register_fn(
         "expect",
-        move |ctx: NativeCallContext, value: Dynamic, expected: &str| h.expect(&ctx, &value, expected),
+        move |ctx: NativeCallContext, value: Dynamic, expected: &str| {
+            h.expect(&ctx, &value, expected)
+        },
     );
     let h = host.clone();
     engine.register_fn(
@@ -256,7 +275,9 @@ fn register(engine: &mut Engine, host: &Host) {
     let h = host.clone();
     engine.register_fn(
         "expect_match",
-        move |ctx: NativeCallContext, value: Dynamic, pattern: &str| h.expect_match(&ctx, &value, pattern),
+        move |ctx: NativeCallContext, value: Dynamic, pattern: &str| {
+            h.expect_match(&ctx, &value, pattern)
+        },
     );
     let h = host.clone();
     engine.register_fn("power_on", move |ctx: NativeCallContext| {
@@ -267,51 +288,76 @@ fn register(engine: &mut Engine, host: &Host) {
         h.atr(&ctx, Call::Reset, "reset")
     });
     let h = host.clone();
-    engine.register_fn("power_off", move |ctx: NativeCallContext| -> RhaiResult<()> {
-        h.link
-            .call(Call::PowerOff)
-            .map(|_| ())
-            .or_else(|e| error(&ctx, format!("power_off failed: {e}")))
-    });
-    engine.register_fn("include", |ctx: NativeCallContext, _path: &str| -> RhaiResult<()> {
-        error(
-            &ctx,
-            "include(\"file\") must be a statement at the top level of a script",
-        )
-    });
+    engine.register_fn(
+        "power_off",
+        move |ctx: NativeCallContext| -> RhaiResult<()> {
+            h.link
+                .call(Call::PowerOff)
+                .map(|_| ())
+                .or_else(|e| error(&ctx, format!("power_off failed: {e}")))
+        },
+    );
+    engine.register_fn(
+        "include",
+        |ctx: NativeCallContext, _path: &str| -> RhaiResult<()> {
+            error(
+                &ctx,
+                "include(\"file\") must be a statement at the top level of a script",
+            )
+        },
+    );
 
     engine.register_fn("hex", |b: Blob| hex::encode(&b));
-    engine.register_fn("unhex", |ctx: NativeCallContext, s: &str| decode_hex(&ctx, s, "text"));
-    engine.register_fn("hex_len", |ctx: NativeCallContext, s: &str| -> RhaiResult<INT> {
-        decode_hex(&ctx, s, "text").map(|b| b.len() as INT)
+    engine.register_fn("unhex", |ctx: NativeCallContext, s: &str| {
+        decode_hex(&ctx, s, "text")
     });
-    engine.register_fn("concat", |ctx: NativeCallContext, a: &str, b: &str| -> RhaiResult<String> {
-        let mut bytes = decode_hex(&ctx, a, "text")?;
-        bytes.extend(decode_hex(&ctx, b, "text")?);
-        Ok(hex::encode(&bytes))
-    });
+    engine.register_fn(
+        "hex_len",
+        |ctx: NativeCallContext, s: &str| -> RhaiResult<INT> {
+            decode_hex(&ctx, s, "text").map(|b| b.len() as INT)
+        },
+    );
+    engine.register_fn(
+        "concat",
+        |ctx: NativeCallContext, a: &str, b: &str| -> RhaiResult<String> {
+            let mut bytes = decode_hex(&ctx, a, "text")?;
+            bytes.extend(decode_hex(&ctx, b, "text")?);
+            Ok(hex::encode(&bytes))
+        },
+    );
     engine.register_fn("concat", |a: Blob, b: Blob| {
         let mut a = a;
         a.extend(b);
         a
     });
-    engine.register_fn("xor", |ctx: NativeCallContext, a: &str, b: &str| -> RhaiResult<String> {
-        let a = decode_hex(&ctx, a, "text")?;
-        let b = decode_hex(&ctx, b, "text")?;
-        xor_bytes(&ctx, &a, &b).map(|x| hex::encode(&x))
-    });
+    engine.register_fn(
+        "xor",
+        |ctx: NativeCallContext, a: &str, b: &str| -> RhaiResult<String> {
+            let a = decode_hex(&ctx, a, "text")?;
+            let b = decode_hex(&ctx, b, "text")?;
+            xor_bytes(&ctx, &a, &b).map(|x| hex::encode(&x))
+        },
+    );
     engine.register_fn("xor", |ctx: NativeCallContext, a: Blob, b: Blob| {
         xor_bytes(&ctx, &a, &b)
     });
     engine.register_fn("u8", |ctx: NativeCallContext, v: INT| byte_hex(&ctx, v, 8));
-    engine.register_fn("u16be", |ctx: NativeCallContext, v: INT| byte_hex(&ctx, v, 16));
-    engine.register_fn("lc", |ctx: NativeCallContext, data: &str| -> RhaiResult<String> {
-        let len = decode_hex(&ctx, data, "data")?.len();
-        match u8::try_from(len) {
-            Ok(n) if n > 0 => Ok(format!("{n:02X}")),
-            _ => error(&ctx, format!("{len} data bytes do not fit a short Lc (1..255)")),
-        }
+    engine.register_fn("u16be", |ctx: NativeCallContext, v: INT| {
+        byte_hex(&ctx, v, 16)
     });
+    engine.register_fn(
+        "lc",
+        |ctx: NativeCallContext, data: &str| -> RhaiResult<String> {
+            let len = decode_hex(&ctx, data, "data")?.len();
+            match u8::try_from(len) {
+                Ok(n) if n > 0 => Ok(format!("{n:02X}")),
+                _ => error(
+                    &ctx,
+                    format!("{len} data bytes do not fit a short Lc (1..255)"),
+                ),
+            }
+        },
+    );
     engine.register_fn("sw_meaning", |v: INT| match u16::try_from(v) {
         Ok(sw) => StatusWord(sw).meaning().into_owned(),
         Err(_) => format!("{v:#X} is not a status word"),

@@ -75,9 +75,9 @@ fn expand(
     }
     let text = std::fs::read_to_string(file)
         .map_err(|e| fail_at(format!("cannot read {}: {e}", file.display())))?;
-    let mut ast = engine.compile(&text).map_err(|e| {
-        Failure::at(location(file, e.1), format!("syntax error: {}", e.0))
-    })?;
+    let mut ast = engine
+        .compile(&text)
+        .map_err(|e| Failure::at(location(file, e.1), format!("syntax error: {}", e.0)))?;
     ast.set_source(file.display().to_string());
     for f in ast.iter_functions() {
         program

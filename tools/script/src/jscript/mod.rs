@@ -60,7 +60,9 @@ pub fn run(
         let handle = std::thread::Builder::new()
             .name("jcos-script".into())
             .stack_size(SCRIPT_STACK)
-            .spawn_scoped(scope, move || api::run_on_this_thread(&script_file, tx, limits))
+            .spawn_scoped(scope, move || {
+                api::run_on_this_thread(&script_file, tx, limits)
+            })
             .map_err(|e| Failure::whole(format!("cannot start the script thread: {e}")))?;
         for request in rx {
             let result = match request.call {
@@ -83,3 +85,6 @@ pub fn run(
             .unwrap_or_else(|_| Err(Failure::whole("the script thread panicked")))
     })
 }
+
+#[cfg(test)]
+mod tests;

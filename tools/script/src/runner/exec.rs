@@ -23,8 +23,7 @@ pub fn run_case(case: &Case, options: &RunnerOptions) -> CaseResult {
             limits: options.limits,
             compare_expected: true,
         };
-        let result = run_script_file(&case.path, &mut card, &mut transcript, run_options);
-        result
+        run_script_file(&case.path, &mut card, &mut transcript, run_options)
     }));
     let (status, message) = match outcome {
         Ok(Ok(Outcome::Passed)) => (CaseStatus::Passed, None),
@@ -104,13 +103,17 @@ pub(super) fn run_all(
     });
     let mut results: Vec<Vec<CaseResult>> = planned.iter().map(|_| Vec::new()).collect();
     for ((suite_index, _, case), slot) in jobs.iter().zip(slots) {
-        let result = slot.into_inner().ok().flatten().unwrap_or_else(|| CaseResult {
-            name: case.name.clone(),
-            file: case.path.clone(),
-            status: CaseStatus::Failed,
-            duration: std::time::Duration::ZERO,
-            message: Some("the case did not report a result".into()),
-        });
+        let result = slot
+            .into_inner()
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| CaseResult {
+                name: case.name.clone(),
+                file: case.path.clone(),
+                status: CaseStatus::Failed,
+                duration: std::time::Duration::ZERO,
+                message: Some("the case did not report a result".into()),
+            });
         if let Some(list) = results.get_mut(*suite_index) {
             list.push(result);
         }

@@ -103,7 +103,10 @@ mod tests {
         std::fs::write(dir.path().join("b/session"), "").unwrap();
         std::fs::write(dir.path().join("c/other"), "").unwrap();
         let found = expand(dir.path(), "*/session");
-        assert_eq!(found, vec![dir.path().join("a/session"), dir.path().join("b/session")]);
+        assert_eq!(
+            found,
+            vec![dir.path().join("a/session"), dir.path().join("b/session")]
+        );
         assert!(expand(dir.path(), "nothing/*").is_empty());
     }
 }

@@ -7,3 +7,6 @@ mod run;
 pub use parse::{parse, Directive, Exchange, Line, ParseError, Session};
 pub(crate) use run::describe_response;
 pub use run::run;
+
+#[cfg(test)]
+mod tests;

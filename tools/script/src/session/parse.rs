@@ -187,7 +187,10 @@ fn parse_line(line: &str) -> Result<Raw, (usize, String)> {
             if bytes.len() < 4 {
                 return Err((
                     offset_of(body),
-                    format!("a command APDU has at least 4 bytes, this has {}", bytes.len()),
+                    format!(
+                        "a command APDU has at least 4 bytes, this has {}",
+                        bytes.len()
+                    ),
                 ));
             }
             Ok(Raw::Send(bytes))
@@ -210,28 +213,37 @@ fn parse_line(line: &str) -> Result<Raw, (usize, String)> {
         }
         "reset" => {
             if !rest.trim().is_empty() {
-                return Err((offset_of(rest.trim_start()), "reset takes no argument".into()));
+                return Err((
+                    offset_of(rest.trim_start()),
+                    "reset takes no argument".into(),
+                ));
             }
             Ok(Raw::Other(Directive::Reset))
         }
         "load" => {
-            let (after, name) = field(rest).map_err(|_| (offset_of(rest), "load needs a fixture name".to_string()))?;
+            let (after, name) = field(rest)
+                .map_err(|_| (offset_of(rest), "load needs a fixture name".to_string()))?;
             if name.is_empty() {
                 return Err((offset_of(rest), "load needs a fixture name".into()));
             }
             if name.contains(['/', '\\']) || name == ".." || name == "." {
-                return Err((offset_of(after).saturating_sub(name.len()), format!("'{name}' is not a fixture name")));
+                return Err((
+                    offset_of(after).saturating_sub(name.len()),
+                    format!("'{name}' is not a fixture name"),
+                ));
             }
             if !after.trim().is_empty() {
-                return Err((offset_of(after.trim_start()), "load takes one fixture name".into()));
+                return Err((
+                    offset_of(after.trim_start()),
+                    "load takes one fixture name".into(),
+                ));
             }
             Ok(Raw::Other(Directive::Load(name.to_string())))
         }
         "install" => {
             let mut fields = Vec::new();
             let mut rest = rest;
-            loop {
-                let Ok((after, f)) = field(rest) else { break };
+            while let Ok((after, f)) = field(rest) {
                 if f.is_empty() {
                     break;
                 }
@@ -252,7 +264,10 @@ fn parse_line(line: &str) -> Result<Raw, (usize, String)> {
                 let bytes =
                     hex::decode(f).map_err(|e| (*at + hex_error_offset(f, &e), e.to_string()))?;
                 if i < 2 && !(5..=16).contains(&bytes.len()) {
-                    return Err((*at, format!("an AID has 5 to 16 bytes, this has {}", bytes.len())));
+                    return Err((
+                        *at,
+                        format!("an AID has 5 to 16 bytes, this has {}", bytes.len()),
+                    ));
                 }
                 decoded.push(bytes);
             }
@@ -292,7 +307,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.lines.len(), 5);
-        assert_eq!(s.lines[0], Line { number: 2, directive: Directive::Load("apdu".into()) });
+        assert_eq!(
+            s.lines[0],
+            Line {
+                number: 2,
+                directive: Directive::Load("apdu".into())
+            }
+        );
         assert_eq!(
             s.lines[1].directive,
             Directive::Install {
@@ -301,12 +322,16 @@ mod tests {
                 params: vec![1, 0],
             }
         );
-        let Directive::Exchange(x) = &s.lines[2].directive else { panic!() };
+        let Directive::Exchange(x) = &s.lines[2].directive else {
+            panic!()
+        };
         assert_eq!(s.lines[2].number, 4);
         assert_eq!(x.expected_line, 6);
         assert_eq!(x.command[..5], [0, 0xA4, 4, 0, 8]);
         assert_eq!(s.lines[3].directive, Directive::Reset);
-        let Directive::Exchange(x) = &s.lines[4].directive else { panic!() };
+        let Directive::Exchange(x) = &s.lines[4].directive else {
+            panic!()
+        };
         assert!(x.expected.matches(&[0, 1, 0x77, 3, 0x90, 0]));
     }
 

@@ -33,7 +33,8 @@ pub fn run(
             }
             Directive::Load(fixture) => {
                 let _ = writeln!(out, "load {fixture}");
-                let cap = fixture_cap(file, fixture).map_err(|m| Failure::at(at(line.number), m))?;
+                let cap =
+                    fixture_cap(file, fixture).map_err(|m| Failure::at(at(line.number), m))?;
                 let Some(loader) = loader.as_deref_mut() else {
                     return Err(Failure::at(
                         at(line.number),
@@ -45,7 +46,10 @@ pub fn run(
                     ));
                 };
                 loader.load_cap(transport, &cap).map_err(|m| {
-                    Failure::at(at(line.number), format!("loading {} failed: {m}", cap.display()))
+                    Failure::at(
+                        at(line.number),
+                        format!("loading {} failed: {m}", cap.display()),
+                    )
                 })?;
             }
             Directive::Install {
@@ -75,9 +79,9 @@ pub fn run(
             }
             Directive::Exchange(exchange) => {
                 let _ = writeln!(out, ">> {}", hex::encode(&exchange.command));
-                let response = transport.transmit(&exchange.command).map_err(|e| {
-                    Failure::at(at(line.number), format!("transmit failed: {e}"))
-                })?;
+                let response = transport
+                    .transmit(&exchange.command)
+                    .map_err(|e| Failure::at(at(line.number), format!("transmit failed: {e}")))?;
                 let _ = writeln!(out, "<< {}", describe_response(&response));
                 if !exchange.expected.matches(&response) {
                     return Err(Failure::at(
@@ -123,7 +127,10 @@ fn fixture_cap(session_file: &Path, fixture: &str) -> Result<PathBuf, String> {
     caps.sort();
     match caps.len() {
         1 => Ok(caps.remove(0)),
-        0 => Err(format!("fixture '{fixture}': no .cap file in {}", dir.display())),
+        0 => Err(format!(
+            "fixture '{fixture}': no .cap file in {}",
+            dir.display()
+        )),
         n => Err(format!(
             "fixture '{fixture}': {n} .cap files in {}, expected one",
             dir.display()

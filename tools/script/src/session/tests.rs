@@ -1,0 +1,188 @@
+use super::*;
+use crate::loader::ContentLoader;
+use crate::testing::ScriptedCard;
+use jcos_transport::Transport;
+use std::path::{Path, PathBuf};
+
+fn session_in(dir: &Path, fixture: &str, text: &str) -> PathBuf {
+    let fixture_dir = dir.join(fixture);
+    std::fs::create_dir_all(&fixture_dir).unwrap();
+    let path = fixture_dir.join("session");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn passes_when_every_response_matches() {
+    let mut card =
+        ScriptedCard::with(&[("00A4040005F000000001", "6A82"), ("0070000001", "019000")]);
+    let text = "# c\n>> 00A4040005F000000001\n<< 6A82\nreset\n>> 00 70 00 00 01\n<< XX 9000\n";
+    let mut out = Vec::new();
+    run(
+        &parse(text).unwrap(),
+        Path::new("s.session"),
+        &mut card,
+        None,
+        &mut out,
+    )
+    .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains(">> 00A4040005F000000001\n<< 6A82 (file or application not found)\nreset\n"),
+        "{out}"
+    );
+    assert_eq!(card.resets, 0, "reset is a power cycle: off, then on");
+    assert!(card.powered);
+}
+
+#[test]
+fn a_mismatch_names_the_line_the_apdu_and_the_byte() {
+    let mut card = ScriptedCard::with(&[("0070000001", "019000")]);
+    let text = "\n\n>> 0070000001\n<< 02 9000\n";
+    let failure = run(
+        &parse(text).unwrap(),
+        Path::new("s.session"),
+        &mut card,
+        None,
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    assert_eq!(failure.location.as_ref().unwrap().line, 3);
+    assert!(
+        failure
+            .message
+            .starts_with("response to >> 0070000001 (expected on line 4) differs"),
+        "{failure}"
+    );
+    assert!(
+        failure
+            .message
+            .contains("expected: 02 90 00\nactual:   01 90 00\n          ^^"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn load_without_a_loader_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("apdu")).unwrap();
+    std::fs::write(dir.path().join("apdu/apdu.cap"), b"PK").unwrap();
+    let path = session_in(
+        dir.path(),
+        "client",
+        "# x\nload apdu\n>> 00A40400\n<< 9000\n",
+    );
+    let session = parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let failure = run(
+        &session,
+        &path,
+        &mut ScriptedCard::default(),
+        None,
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    assert_eq!(failure.location.as_ref().unwrap().line, 2);
+    assert!(
+        failure
+            .message
+            .starts_with("this card cannot load CAP files"),
+        "{failure}"
+    );
+    assert!(failure.message.contains("apdu.cap"), "{failure}");
+
+    let install = parse("install F04A434F53100101 F04A434F53100101").unwrap();
+    let failure = run(
+        &install,
+        &path,
+        &mut ScriptedCard::default(),
+        None,
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    assert!(
+        failure
+            .message
+            .starts_with("this card cannot load CAP files"),
+        "{failure}"
+    );
+}
+
+#[derive(Default)]
+struct Recorder {
+    calls: Vec<String>,
+}
+
+impl ContentLoader for Recorder {
+    fn load_cap(&mut self, card: &mut dyn Transport, cap: &Path) -> Result<(), String> {
+        card.transmit(&[0x80, 0xE6, 0x02, 0x00])
+            .map_err(|e| e.to_string())?;
+        self.calls.push(format!(
+            "load {}",
+            cap.file_name().unwrap().to_string_lossy()
+        ));
+        Ok(())
+    }
+    fn install(
+        &mut self,
+        _: &mut dyn Transport,
+        class: &[u8],
+        instance: &[u8],
+        params: &[u8],
+    ) -> Result<(), String> {
+        self.calls.push(format!(
+            "install {} {} {}",
+            class.len(),
+            instance.len(),
+            params.len()
+        ));
+        if params.is_empty() {
+            Ok(())
+        } else {
+            Err("no room".into())
+        }
+    }
+}
+
+#[test]
+fn loads_and_installs_through_the_loader() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("store")).unwrap();
+    std::fs::write(dir.path().join("store/store.cap"), b"PK").unwrap();
+    let path = session_in(
+        dir.path(),
+        "store-session",
+        "load store\ninstall F04A434F53100200 F04A434F53100201\ninstall F04A434F53100200 F04A434F53100202 0100\n",
+    );
+    let session = parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut loader = Recorder::default();
+    let mut card = ScriptedCard::default();
+    let failure = run(
+        &session,
+        &path,
+        &mut card,
+        Some(&mut loader),
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        loader.calls,
+        vec!["load store.cap", "install 8 8 0", "install 8 8 2"]
+    );
+    assert_eq!(card.sent, vec![vec![0x80, 0xE6, 0x02, 0x00]]);
+    assert_eq!(failure.location.unwrap().line, 3);
+    assert_eq!(failure.message, "install failed: no room");
+
+    let missing = parse("load nothing-here").unwrap();
+    let failure = run(
+        &missing,
+        &path,
+        &mut card,
+        Some(&mut loader),
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    assert!(
+        failure.message.contains("fixture 'nothing-here'"),
+        "{failure}"
+    );
+}
