@@ -68,6 +68,11 @@ fn framework_tokens_match_the_golden_listings() {
         (&register.name[..], &register.descriptor[..]),
         ("register", "()V")
     );
+    assert_eq!(
+        fw.method(10, 8, MemberKind::Instance).map(|m| &m.name[..]),
+        Some("setOutgoingAndSend")
+    );
+    assert!(fw.method(10, 8, MemberKind::Static).is_none());
     // ops.jca: `staticMethodRef 1.3.0()V; // javacard/framework/Applet.<init>()V`
     assert_eq!(
         applet.method_by_token(0, MemberKind::Static).unwrap().name,

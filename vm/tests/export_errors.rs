@@ -118,6 +118,11 @@ fn format_2_1_library_parses_resolves_and_round_trips() {
     assert_eq!(view.version.to_string(), "1.6");
     assert_eq!(view.constant("p/C", "K"), Some(0x6A82));
     assert_eq!(view.constant("C", "K"), Some(0x6A82));
+    assert_eq!(
+        view.field(4, 0, MemberKind::Static).map(|f| &f.name[..]),
+        Some("v")
+    );
+    assert!(view.field(3, 0, MemberKind::Static).is_none());
     let c = view.class_by_token(4).unwrap();
     assert_eq!(c.simple_name(), "C");
     assert!(c.field_by_token(NO_TOKEN, MemberKind::Static).is_none());

@@ -155,6 +155,23 @@ impl PackageView {
             .find(|c| c.name == name || (!name.contains('/') && c.simple_name() == name))
     }
 
+    /// The method a CAP external reference `(class token, method token)` names.
+    pub fn method(
+        &self,
+        class_token: u8,
+        method_token: u8,
+        kind: MemberKind,
+    ) -> Option<&MethodView> {
+        self.class_by_token(class_token)?
+            .method_by_token(method_token, kind)
+    }
+
+    /// The field a CAP external reference `(class token, field token)` names.
+    pub fn field(&self, class_token: u8, field_token: u8, kind: MemberKind) -> Option<&FieldView> {
+        self.class_by_token(class_token)?
+            .field_by_token(field_token, kind)
+    }
+
     /// The value of the compile-time constant `class.field`.
     pub fn constant(&self, class: &str, field: &str) -> Option<i32> {
         self.class_by_name(class)?.field_by_name(field)?.constant
