@@ -249,7 +249,7 @@ print(sw_meaning(0x6A82));
         "u8(256)",
         "u16be(-1)",
         "lc(\"\")",
-        "send(\"00A4\")",
+        "send(\"\")",
         "send(5)",
     ] {
         let (result, _) = run_text(bad, &mut ScriptedCard::default());
