@@ -8,4 +8,10 @@
 pub mod api;
 pub mod cap;
 pub mod export;
+pub mod firewall;
+pub mod heap;
+pub mod interp;
 pub mod isa;
+pub mod native;
+pub mod program;
+pub mod runtime;

@@ -1,0 +1,298 @@
+//! `javacard.framework.APDU`: the APDU object's state machine (Java Card 3.0.5 API, APDU
+//! states `STATE_INITIAL` .. `STATE_FULL_OUTGOING`) over the command and response bytes the
+//! runtime supplies. The APDU buffer is the JCRE's global array; the header is placed at
+//! offsets 0..5 (0..7 for extended length) before `process` runs.
+
+use super::{bool_ret, Args, Jcre, NativeId, NativeRet};
+use crate::heap::{ContextId, Heap};
+use crate::interp::{Env, Fault, VmException};
+use crate::runtime::Command;
+
+/// `APDU.STATE_INITIAL`.
+pub const STATE_INITIAL: i8 = 0;
+/// `APDU.STATE_PARTIAL_INCOMING`.
+pub const STATE_PARTIAL_INCOMING: i8 = 1;
+/// `APDU.STATE_FULL_INCOMING`.
+pub const STATE_FULL_INCOMING: i8 = 2;
+/// `APDU.STATE_OUTGOING`.
+pub const STATE_OUTGOING: i8 = 3;
+/// `APDU.STATE_OUTGOING_LENGTH_KNOWN`.
+pub const STATE_OUTGOING_LENGTH_KNOWN: i8 = 4;
+/// `APDU.STATE_PARTIAL_OUTGOING`.
+pub const STATE_PARTIAL_OUTGOING: i8 = 5;
+/// `APDU.STATE_FULL_OUTGOING`.
+pub const STATE_FULL_OUTGOING: i8 = 6;
+
+/// `APDUException.ILLEGAL_USE`.
+pub const APDU_ILLEGAL_USE: i16 = 1;
+/// `APDUException.BUFFER_BOUNDS`.
+pub const APDU_BUFFER_BOUNDS: i16 = 2;
+/// `APDUException.BAD_LENGTH`.
+pub const APDU_BAD_LENGTH: i16 = 3;
+
+/// Largest outgoing length of a short APDU response.
+const SHORT_MAX_OUT: usize = 256;
+/// Largest outgoing length of an extended APDU response the API can express.
+const EXTENDED_MAX_OUT: usize = 32767;
+
+/// The state of the APDU object for the command being processed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ApduState {
+    /// One of the `STATE_*` values.
+    pub state: i8,
+    /// Command data length Nc.
+    pub nc: usize,
+    /// Command data bytes received into the buffer so far.
+    pub received: usize,
+    /// Expected response length Ne.
+    pub ne: usize,
+    /// Extended length command.
+    pub extended: bool,
+    /// Declared outgoing length.
+    pub out_len: usize,
+    /// Response bytes sent so far.
+    pub sent: usize,
+    /// The CLA byte.
+    pub cla: u8,
+}
+
+impl ApduState {
+    /// Offset of the command data in the APDU buffer (`APDU.getOffsetCdata`).
+    pub fn offset_cdata(&self) -> usize {
+        if self.extended {
+            7
+        } else {
+            5
+        }
+    }
+}
+
+/// Starts a command: resets the APDU state and writes the header into the APDU buffer.
+pub fn begin(jcre: &mut Jcre, heap: &mut Heap, cmd: Command<'_>) -> Result<(), VmException> {
+    let nc = cmd.data.len();
+    let mut header: Vec<i8> = cmd.header.iter().map(|b| *b as i8).collect();
+    if cmd.extended {
+        let len = if nc > 0 { nc } else { cmd.ne };
+        let len = u16::try_from(len.min(0xFFFF)).unwrap_or(0).to_be_bytes();
+        header.extend([0, len[0] as i8, len[1] as i8]);
+    } else if nc > 0 {
+        header.push(nc as u8 as i8);
+    } else {
+        // A short Le of 256 is coded 00.
+        header.push(cmd.ne as u8 as i8);
+    }
+    heap.write_bytes(jcre.apdu_buffer, 0, &header, ContextId::JCRE, false)?;
+    jcre.apdu_state = ApduState {
+        state: STATE_INITIAL,
+        nc,
+        received: 0,
+        ne: cmd.ne,
+        extended: cmd.extended,
+        out_len: 0,
+        sent: 0,
+        cla: cmd.header[0],
+    };
+    Ok(())
+}
+
+fn apdu_err(reason: i16) -> Fault {
+    VmException::Apdu(reason).into()
+}
+
+fn word(v: usize) -> NativeRet {
+    NativeRet::Word(i32::try_from(v.min(32767)).unwrap_or(32767))
+}
+
+/// Copies the next command data bytes into the buffer at `off`.
+fn receive(env: &mut Env<'_>, off: usize) -> Result<usize, Fault> {
+    let st = &env.jcre.apdu_state;
+    let room = env.jcre.apdu_buffer_size.saturating_sub(off);
+    let remaining = st.nc.saturating_sub(st.received);
+    let n = remaining.min(room);
+    let start = st.received;
+    let chunk: Vec<i8> = env
+        .runtime
+        .command()
+        .data
+        .get(start..start + n)
+        .ok_or(VmException::Security)?
+        .iter()
+        .map(|b| *b as i8)
+        .collect();
+    let buffer = env.jcre.apdu_buffer;
+    env.heap
+        .write_bytes(buffer, off as i32, &chunk, ContextId::JCRE, false)?;
+    let st = &mut env.jcre.apdu_state;
+    st.received += n;
+    st.state = if st.received >= st.nc {
+        STATE_FULL_INCOMING
+    } else {
+        STATE_PARTIAL_INCOMING
+    };
+    Ok(n)
+}
+
+fn set_outgoing(env: &mut Env<'_>) -> Result<NativeRet, Fault> {
+    let st = &mut env.jcre.apdu_state;
+    if st.state >= STATE_OUTGOING || st.state < 0 {
+        return Err(apdu_err(APDU_ILLEGAL_USE));
+    }
+    st.state = STATE_OUTGOING;
+    Ok(word(st.ne))
+}
+
+fn set_outgoing_length(env: &mut Env<'_>, len: i16) -> Result<(), Fault> {
+    let st = &mut env.jcre.apdu_state;
+    if st.state != STATE_OUTGOING {
+        return Err(apdu_err(APDU_ILLEGAL_USE));
+    }
+    let max = if st.extended {
+        EXTENDED_MAX_OUT
+    } else {
+        SHORT_MAX_OUT
+    };
+    let len = usize::try_from(len).map_err(|_| apdu_err(APDU_BAD_LENGTH))?;
+    if len > max {
+        return Err(apdu_err(APDU_BAD_LENGTH));
+    }
+    st.out_len = len;
+    st.state = STATE_OUTGOING_LENGTH_KNOWN;
+    Ok(())
+}
+
+/// Sends `bytes` as the next part of the declared response.
+fn send(env: &mut Env<'_>, bytes: &[i8]) -> Result<(), Fault> {
+    let st = &mut env.jcre.apdu_state;
+    if st.state != STATE_OUTGOING_LENGTH_KNOWN && st.state != STATE_PARTIAL_OUTGOING {
+        return Err(apdu_err(APDU_ILLEGAL_USE));
+    }
+    if st.sent + bytes.len() > st.out_len {
+        return Err(apdu_err(APDU_ILLEGAL_USE));
+    }
+    st.sent += bytes.len();
+    st.state = if st.sent == st.out_len {
+        STATE_FULL_OUTGOING
+    } else {
+        STATE_PARTIAL_OUTGOING
+    };
+    let out: Vec<u8> = bytes.iter().map(|b| *b as u8).collect();
+    env.runtime.send(&out);
+    Ok(())
+}
+
+/// Reads `len` bytes of the APDU buffer from `off` for sending, with `BUFFER_BOUNDS` checks.
+fn buffer_range(env: &Env<'_>, off: i16, len: i16) -> Result<Vec<i8>, Fault> {
+    if off < 0 || len < 0 || (off as usize) + (len as usize) > env.jcre.apdu_buffer_size {
+        return Err(apdu_err(APDU_BUFFER_BOUNDS));
+    }
+    Ok(env.heap.read_bytes(
+        env.jcre.apdu_buffer,
+        i32::from(off),
+        i32::from(len),
+        ContextId::JCRE,
+    )?)
+}
+
+/// Runs an `APDU` native.
+pub(super) fn invoke(
+    env: &mut Env<'_>,
+    id: NativeId,
+    a: &Args<'_>,
+    ctx: ContextId,
+) -> Result<NativeRet, Fault> {
+    use NativeId as N;
+    let cla = jcos_apdu::Cla(env.jcre.apdu_state.cla);
+    match id {
+        N::ApduGetBuffer | N::ApduGetCurrentApduBuffer => {
+            Ok(NativeRet::Word(env.jcre.apdu_buffer.word()))
+        }
+        N::ApduGetCurrentApdu => Ok(NativeRet::Word(env.jcre.apdu.word())),
+        N::ApduGetNad => Ok(NativeRet::Word(0)),
+        N::ApduSetIncomingAndReceive => {
+            if env.jcre.apdu_state.state != STATE_INITIAL {
+                return Err(apdu_err(APDU_ILLEGAL_USE));
+            }
+            let off = env.jcre.apdu_state.offset_cdata();
+            let n = receive(env, off)?;
+            Ok(word(n))
+        }
+        N::ApduReceiveBytes => {
+            let off = a.short(1)?;
+            let st = env.jcre.apdu_state.state;
+            if st != STATE_PARTIAL_INCOMING && st != STATE_FULL_INCOMING {
+                return Err(apdu_err(APDU_ILLEGAL_USE));
+            }
+            let off = usize::try_from(off).map_err(|_| apdu_err(APDU_BUFFER_BOUNDS))?;
+            if off > env.jcre.apdu_buffer_size {
+                return Err(apdu_err(APDU_BUFFER_BOUNDS));
+            }
+            let n = receive(env, off)?;
+            Ok(word(n))
+        }
+        N::ApduGetIncomingLength => {
+            let st = &env.jcre.apdu_state;
+            if st.state != STATE_PARTIAL_INCOMING && st.state != STATE_FULL_INCOMING {
+                return Err(apdu_err(APDU_ILLEGAL_USE));
+            }
+            Ok(word(st.nc))
+        }
+        N::ApduGetOffsetCdata => {
+            let st = &env.jcre.apdu_state;
+            if st.state != STATE_PARTIAL_INCOMING && st.state != STATE_FULL_INCOMING {
+                return Err(apdu_err(APDU_ILLEGAL_USE));
+            }
+            Ok(word(st.offset_cdata()))
+        }
+        N::ApduSetOutgoing | N::ApduSetOutgoingNoChaining => set_outgoing(env),
+        N::ApduSetOutgoingLength => {
+            set_outgoing_length(env, a.short(1)?)?;
+            Ok(NativeRet::Void)
+        }
+        N::ApduSendBytes => {
+            let bytes = buffer_range(env, a.short(1)?, a.short(2)?)?;
+            send(env, &bytes)?;
+            Ok(NativeRet::Void)
+        }
+        N::ApduSendBytesLong => {
+            let arr = a.obj(1)?;
+            let off = a.short(2)?;
+            let len = a.short(3)?;
+            if off < 0 || len < 0 {
+                return Err(VmException::ArrayIndexOutOfBounds.into());
+            }
+            let bytes = env
+                .heap
+                .read_bytes(arr, i32::from(off), i32::from(len), ctx)?;
+            send(env, &bytes)?;
+            Ok(NativeRet::Void)
+        }
+        N::ApduSetOutgoingAndSend => {
+            let off = a.short(1)?;
+            let len = a.short(2)?;
+            set_outgoing(env)?;
+            set_outgoing_length(env, len)?;
+            let bytes = buffer_range(env, off, len)?;
+            send(env, &bytes)?;
+            Ok(NativeRet::Void)
+        }
+        N::ApduGetCurrentState => Ok(NativeRet::Word(i32::from(env.jcre.apdu_state.state))),
+        N::ApduIsCommandChainingCla => Ok(bool_ret(cla.is_chaining())),
+        N::ApduIsSecureMessagingCla => Ok(bool_ret(cla.is_secure_messaging())),
+        N::ApduIsIsoInterindustryCla => Ok(bool_ret(cla.is_interindustry())),
+        N::ApduIsValidCla => Ok(bool_ret(cla.0 != 0xFF)),
+        N::ApduGetInBlockSize => Ok(word(if env.runtime.protocol() & 0x0F == 0 {
+            1
+        } else {
+            254
+        })),
+        N::ApduGetOutBlockSize => Ok(word(if env.runtime.protocol() & 0x0F == 0 {
+            258
+        } else {
+            254
+        })),
+        N::ApduGetProtocol => Ok(NativeRet::Word(i32::from(env.runtime.protocol() as i8))),
+        N::ApduGetClaChannel => Ok(NativeRet::Word(i32::from(env.runtime.channel() as i8))),
+        N::ApduWaitExtension => Ok(NativeRet::Void),
+        _ => Err(VmException::Security.into()),
+    }
+}
