@@ -140,6 +140,7 @@ pub(crate) fn cross_check(cap: &CapFile, actual: &ActualSizes) -> Result<(), Cap
     check_classes(&ctx)?;
     check_exports(&ctx)?;
     check_descriptor(&ctx)?;
+    check_debug(&ctx)?;
     Ok(())
 }
 
@@ -644,6 +645,37 @@ fn check_descriptor(ctx: &Ctx<'_>) -> Result<(), CapError> {
             match f.field_ref {
                 FieldRef::Static(s) => ctx.static_ref(s, false, tag, fat, &what)?,
                 FieldRef::Instance { class, .. } => ctx.class_ref(class, tag, fat, &what)?,
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_debug(ctx: &Ctx<'_>) -> Result<(), CapError> {
+    let Some(debug) = &ctx.cap.debug else {
+        return Ok(());
+    };
+    let tag = ComponentTag::DEBUG;
+    for (ci, c) in debug.classes.iter().enumerate() {
+        if !ctx.class_offsets.contains(&c.location) {
+            return Err(CapError::invalid(
+                tag,
+                0,
+                format!(
+                    "class {ci} location {:#06x} is not the offset of a class or interface",
+                    c.location
+                ),
+            ));
+        }
+        for (mi, m) in c.methods.iter().enumerate() {
+            let abstract_without_body = m.location == 0 && m.header_size == 0;
+            if !abstract_without_body {
+                ctx.method_start(
+                    m.location,
+                    tag,
+                    0,
+                    &format!("class {ci} method {mi} location"),
+                )?;
             }
         }
     }

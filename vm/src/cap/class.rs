@@ -457,3 +457,62 @@ fn read_class(r: &mut Reader<'_>, flags: u8, count: usize) -> Result<ClassInfo, 
         remote_interfaces,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_class_in_format_2_2() {
+        let info = [
+            0x00, 0x02, // signature_pool_length
+            0x01, 0x10, // signature pool: ()V
+            0xA1, 0x81, 0x00, // remote interface, superinterface 1.0
+            0x01, b'R', // interface_name "R"
+            0x21, 0x80, 0x00, // remote class, one interface, super 0.0
+            0x00, 0xFF, 0x00, // instance size, first_reference_token, reference_count
+            0x01, 0x01, 0x00, 0x00, // public base 1 count 1, package base 0 count 0
+            0x00, 0x20, // public table: method at 0x0020
+            0x00, 0x04, 0x01, 0x01, // implements @0x0004 with one method -> token 1
+            0x01, 0x12, 0x34, 0x00, 0x00,
+            0x01, // one remote method: hash, signature 0, token 1
+            0x00, // hash_modifier
+            0x01, b'C', // class_name
+            0x01, 0x00, 0x04, // remote interfaces: @0x0004
+        ];
+        let c = ClassComponent::parse(&info, CapFormat::V2_2).unwrap();
+        assert_eq!(c.signature_pool.as_ref().map(Vec::len), Some(1));
+        assert_eq!(c.interfaces[0].interface_name.as_deref(), Some(&b"R"[..]));
+        let cls = &c.classes[0];
+        let ri = cls.remote_interfaces.as_ref().unwrap();
+        assert_eq!(ri.remote_methods[0].remote_method_hash, 0x1234);
+        assert_eq!(ri.class_name, b"C");
+        assert_eq!(cls.public_method_offset(1), Some(0x20));
+        assert_eq!(
+            c.item_offsets(),
+            vec![(4, ClassItem::Interface(0)), (9, ClassItem::Class(0))]
+        );
+        assert_eq!(
+            c.signature_at(0)
+                .map(TypeDescriptor::method_string)
+                .as_deref(),
+            Some("()V")
+        );
+        assert_eq!(c.info_bytes().unwrap(), info);
+        // The same bytes are not a 2.1 Class component.
+        assert!(ClassComponent::parse(&info, CapFormat::V2_1).is_err());
+    }
+
+    #[test]
+    fn interface_after_class_is_rejected() {
+        let info = [
+            0x00, 0xFF, 0xFF, 0x00, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x00, // class, no tables
+            0x80, // interface
+        ];
+        let e = ClassComponent::parse(&info, CapFormat::V2_1).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Class component, offset 0xa: interface_info after the first class_info"
+        );
+    }
+}

@@ -508,3 +508,80 @@ impl TypeDescriptor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cap::tag::ComponentTag;
+
+    fn td(bytes: &[u8]) -> Result<TypeDescriptor, CapError> {
+        let mut r = Reader::new(ComponentTag::DESCRIPTOR, bytes);
+        let t = TypeDescriptor::read(&mut r)?;
+        r.finish()?;
+        Ok(t)
+    }
+
+    #[test]
+    fn type_descriptor_nibbles() {
+        // (byte[], short) -> void: nibbles B 4 1 and a padding nibble (§6.13.4 table 6-41).
+        let t = td(&[0x03, 0xB4, 0x10]).unwrap();
+        assert_eq!(t.nibbles, vec![0xB, 0x4, 0x1]);
+        assert_eq!(t.method_string(), "([BS)V");
+        // A reference to external class 1.10 (0x810A): 6 8 1 0 A.
+        let t = td(&[0x05, 0x68, 0x10, 0xA0]).unwrap();
+        assert_eq!(
+            t.types().unwrap(),
+            vec![JcType::Reference(ClassRef::External {
+                package_token: 1,
+                class_token: 10
+            })]
+        );
+        assert_eq!(t.field_string(), "L1.10;");
+        assert_eq!(TypeDescriptor::from_types(&t.types().unwrap()), t);
+        // An array of internal class @0x0012 as the return type of ()
+        let t = td(&[0x05, 0xE0, 0x01, 0x20]).unwrap();
+        assert_eq!(t.method_string(), "()[L@0x0012;");
+    }
+
+    #[test]
+    fn type_descriptor_errors() {
+        assert!(td(&[0x01, 0x41]).is_err(), "non-zero padding nibble");
+        assert!(td(&[0x02, 0x71]).is_err(), "nibble 7 is not a type");
+        assert!(td(&[0x02, 0x14]).is_err(), "void before the return type");
+        assert!(td(&[0x02, 0x60]).is_err(), "class reference cut short");
+        assert!(td(&[0x00]).is_err(), "empty");
+        assert!(td(&[0x04, 0x44]).is_err(), "truncated");
+    }
+
+    #[test]
+    fn class_and_static_refs() {
+        assert_eq!(
+            ClassRef::from_u16(0x8103),
+            ClassRef::External {
+                package_token: 1,
+                class_token: 3
+            }
+        );
+        assert_eq!(ClassRef::from_u16(0x0025), ClassRef::Internal(0x25));
+        assert!(ClassRef::from_u16(0xFFFF).is_none());
+        assert_eq!(ClassRef::NONE.to_u16(), 0xFFFF);
+        assert_eq!(
+            StaticRef::from_bytes([0x81, 0x10, 0x06]),
+            Some(StaticRef::External {
+                package_token: 1,
+                class_token: 16,
+                token: 6
+            })
+        );
+        assert_eq!(
+            StaticRef::from_bytes([0x00, 0x01, 0x61]),
+            Some(StaticRef::Internal { offset: 0x161 })
+        );
+        assert_eq!(StaticRef::from_bytes([0x01, 0x00, 0x00]), None);
+        assert_eq!(Aid::new(&[1, 2, 3, 4]), None);
+        assert_eq!(
+            Aid::new(&[0xA0, 0, 0, 0, 0x62, 1]).unwrap().to_string(),
+            "A00000006201"
+        );
+    }
+}

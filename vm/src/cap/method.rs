@@ -285,3 +285,57 @@ impl MethodComponent {
         w.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_and_extended_headers() {
+        // handler_count 0; a compact header (max_stack 5, nargs 1, max_locals 0) with one
+        // bytecode (return, 0x7A); then an extended header (flags ACC_EXTENDED, max_stack 20,
+        // nargs 17, max_locals 18) with two bytecodes.
+        let info = [0x00, 0x05, 0x10, 0x7A, 0x80, 0x14, 0x11, 0x12, 0x03, 0x78];
+        let m = MethodComponent::parse(&info).unwrap();
+        let a = m.method_at(1, 1).unwrap();
+        assert_eq!(
+            (a.header.max_stack, a.header.nargs, a.header.max_locals),
+            (5, 1, 0)
+        );
+        assert_eq!(a.bytecodes, &[0x7A]);
+        assert_eq!(a.bytecode_offset, 3);
+        let b = m.method_at(4, 2).unwrap();
+        assert!(b.header.is_extended());
+        assert_eq!(
+            (b.header.max_stack, b.header.nargs, b.header.max_locals),
+            (20, 17, 18)
+        );
+        assert_eq!(b.bytecodes, &[0x03, 0x78]);
+        assert!(m.method_at(4, 3).is_err(), "bytecodes past the end");
+        assert!(m.method_at(0, 0).is_err(), "offset 0 is the handler count");
+        assert!(m.method_at(9, 0).is_err(), "extended header cut short");
+        assert_eq!(m.info_bytes().unwrap(), info);
+    }
+
+    #[test]
+    fn handler_stop_bit_and_length() {
+        // One handler: start 0x0009, stop bit + length 0x0003, handler 0x000B, catch 0.
+        let info = [
+            0x01, 0x00, 0x09, 0x80, 0x03, 0x00, 0x0B, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x7A,
+        ];
+        let m = MethodComponent::parse(&info).unwrap();
+        let h = m.exception_handlers[0];
+        assert!(h.stop_bit);
+        assert_eq!(
+            (h.start_offset, h.active_length, h.end_offset()),
+            (9, 3, 12)
+        );
+        assert_eq!(m.info_bytes().unwrap(), info);
+        let inside = [0x01, 0x00, 0x02, 0x00, 0x01, 0x00, 0x09, 0x00, 0x00, 0x7A];
+        let e = MethodComponent::parse(&inside).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Method component, offset 0x1: exception handler 0 start 0x0002 inside the handler table"
+        );
+    }
+}

@@ -95,3 +95,44 @@ impl ReferenceLocationComponent {
         w.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas_with_255_continuation() {
+        // Offsets 0x0010, 0x0010 + 255 = 0x010F (delta 255 = 255, 0), 0x010F + 300 = 0x023B
+        // (255, 45); no two-byte indices.
+        let info = [0x00, 0x05, 0x10, 0xFF, 0x00, 0xFF, 0x2D, 0x00, 0x00];
+        let rl = ReferenceLocationComponent::parse(&info).unwrap();
+        assert_eq!(rl.offsets_to_byte_indices, vec![0x0010, 0x010F, 0x023B]);
+        assert!(rl.offsets_to_byte2_indices.is_empty());
+        assert_eq!(rl.info_bytes().unwrap(), info);
+    }
+
+    #[test]
+    fn malformed_delta_lists() {
+        let e =
+            ReferenceLocationComponent::parse(&[0x00, 0x02, 0x10, 0x00, 0x00, 0x00]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "ReferenceLocation component, offset 0x3: offsets_to_byte_indices: zero delta repeats offset 0x0010"
+        );
+        let e = ReferenceLocationComponent::parse(&[0x00, 0x01, 0xFF, 0x00, 0x00]).unwrap_err();
+        assert!(
+            e.to_string().contains("ends inside a 255 continuation"),
+            "{e}"
+        );
+        let mut over = vec![0x01, 0x02];
+        over.extend_from_slice(&[0xFF; 0x102]);
+        over.extend_from_slice(&[0x00, 0x00]);
+        let e = ReferenceLocationComponent::parse(&over).unwrap_err();
+        assert!(e.to_string().contains("beyond 0xFFFF"), "{e}");
+        let bad = ReferenceLocationComponent {
+            offsets_to_byte_indices: vec![5, 3],
+            offsets_to_byte2_indices: vec![],
+        };
+        assert!(bad.info_bytes().is_err());
+    }
+}
