@@ -341,6 +341,12 @@ fn custom_components_are_kept_and_checked_against_the_directory() {
     );
     assert_eq!(cap.to_ijc_bytes().unwrap(), bytes);
 
+    // Through the JAR form and back.
+    let jar = cap.to_jar_bytes("a/b").unwrap();
+    let back = CapFile::from_jar_bytes(&jar).expect("JAR with a custom component");
+    assert_eq!(back.custom[0].file_name.as_deref(), Some("Custom80.cap"));
+    assert_eq!(back.to_ijc_bytes().unwrap(), bytes);
+
     let mut wrong = with_custom.clone();
     wrong.last_mut().unwrap().1 = vec![1, 2];
     assert_eq!(
@@ -409,6 +415,8 @@ fn jar_form_tolerates_other_entries_and_case() {
             stored,
         ),
         ("other/javacard/Notes.cap".into(), b"hello".to_vec(), stored),
+        // A file with a custom-looking tag outside the package's directory is not ours.
+        ("other/javacard/Blob.cap".into(), vec![0xF0, 0x00, 0x00], stored),
     ];
     for (n, d) in jar_entries(&parts, "a/b") {
         entries.push((

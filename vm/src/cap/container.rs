@@ -108,6 +108,34 @@ fn component_entry(name: &str) -> Option<(&str, &str)> {
         .then_some((path, file))
 }
 
+/// The bytes of entry `i`, at most one component file's worth however it is compressed.
+fn read_entry(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    i: usize,
+    name: &str,
+) -> Result<Vec<u8>, CapError> {
+    let mut entry = zip
+        .by_index(i)
+        .map_err(|e| jar_err(format!("{name}: {e}")))?;
+    if entry.size() > MAX_COMPONENT_FILE {
+        return Err(jar_err(format!(
+            "{name}: {} bytes, more than a component can hold",
+            entry.size()
+        )));
+    }
+    let mut data = Vec::new();
+    (&mut entry)
+        .take(MAX_COMPONENT_FILE.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(|e| jar_err(format!("{name}: {e}")))?;
+    if u64::try_from(data.len()).unwrap_or(u64::MAX) > MAX_COMPONENT_FILE {
+        return Err(jar_err(format!(
+            "{name}: decompresses to more than a component can hold"
+        )));
+    }
+    Ok(data)
+}
+
 /// Reads the components of a JAR, bounding every decompressed size.
 pub(crate) fn read_jar(bytes: &[u8]) -> Result<(Vec<RawComponent>, String), CapError> {
     if bytes.len() > MAX_JAR_SIZE {
@@ -123,40 +151,43 @@ pub(crate) fn read_jar(bytes: &[u8]) -> Result<(Vec<RawComponent>, String), CapE
             zip.len()
         )));
     }
-    let mut out: Vec<RawComponent> = Vec::new();
-    let mut package_path: Option<String> = None;
+    // Standard components fix the package path; other `.cap` files count as custom
+    // components only in that same directory and only if their tag says so.
+    let mut standard = Vec::new();
+    let mut others = Vec::new();
     for i in 0..zip.len() {
-        let Some(name) = zip.name_for_index(i).map(str::to_owned) else {
+        let Some(name) = zip.name_for_index(i) else {
             continue;
         };
-        let Some((path, file)) = component_entry(&name) else {
+        let Some((path, file)) = component_entry(name) else {
             continue;
         };
-        let standard = ComponentTag::from_file_name(file);
-        let mut entry = zip
-            .by_index(i)
-            .map_err(|e| jar_err(format!("{name}: {e}")))?;
-        if entry.size() > MAX_COMPONENT_FILE {
-            return Err(jar_err(format!(
-                "{name}: {} bytes, more than a component can hold",
-                entry.size()
-            )));
+        match ComponentTag::from_file_name(file) {
+            Some(tag) => standard.push((i, name.to_owned(), path.to_owned(), Some(tag))),
+            None => others.push((i, name.to_owned(), path.to_owned(), None)),
         }
-        let mut data = Vec::new();
-        (&mut entry)
-            .take(MAX_COMPONENT_FILE.saturating_add(1))
-            .read_to_end(&mut data)
-            .map_err(|e| jar_err(format!("{name}: {e}")))?;
-        drop(entry);
-        if u64::try_from(data.len()).unwrap_or(u64::MAX) > MAX_COMPONENT_FILE {
-            return Err(jar_err(format!(
-                "{name}: decompresses to more than a component can hold"
-            )));
+    }
+    let mut package_path: Option<String> = None;
+    for (_, name, path, _) in &standard {
+        match &package_path {
+            Some(p) if p != path => {
+                return Err(jar_err(format!(
+                    "{name}: components of two packages ({p} and {path})"
+                )))
+            }
+            Some(_) => {}
+            None => package_path = Some(path.clone()),
         }
+    }
+    let path = package_path.ok_or(CapError::Missing(ComponentTag::HEADER))?;
+    others.retain(|(_, _, p, _)| *p == path);
+    let mut out: Vec<RawComponent> = Vec::new();
+    for (i, name, _, expected) in standard.into_iter().chain(others) {
+        let data = read_entry(&mut zip, i, &name)?;
         let Some((&tag_byte, after)) = data.split_first() else {
             return Err(jar_err(format!("{name}: empty component file")));
         };
-        let tag = match standard {
+        let tag = match expected {
             Some(t) if t.0 == tag_byte => t,
             Some(t) => {
                 return Err(jar_err(format!(
@@ -178,25 +209,16 @@ pub(crate) fn read_jar(bytes: &[u8]) -> Result<(Vec<RawComponent>, String), CapE
                 info.len()
             )));
         }
-        match &package_path {
-            Some(p) if p != path => {
-                return Err(jar_err(format!(
-                    "{name}: components of two packages ({p} and {path})"
-                )))
-            }
-            Some(_) => {}
-            None => package_path = Some(path.to_owned()),
-        }
         if out.iter().any(|c| c.tag == tag) {
             return Err(CapError::Duplicate(tag));
         }
+        let file = name.rsplit_once('/').map_or(name.as_str(), |(_, f)| f);
         out.push(RawComponent {
             tag,
             info: info.to_vec(),
             file_name: Some(file.to_owned()),
         });
     }
-    let path = package_path.ok_or(CapError::Missing(ComponentTag::HEADER))?;
     Ok((out, path))
 }
 
