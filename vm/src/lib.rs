@@ -11,6 +11,7 @@ pub mod export;
 pub mod firewall;
 pub mod heap;
 pub mod interp;
+pub mod link;
 pub mod isa;
 pub mod native;
 pub mod program;

@@ -876,6 +876,7 @@ pub(super) fn exec(m: &mut Machine, env: &mut Env<'_>) -> Result<i32, Fault> {
                 };
                 push!(i32::from(yes));
             }
+            Insn::InvokeMissing => trap!(Trap::MissingNative),
             Insn::Reserved(op) => trap!(Trap::ReservedOpcode(op)),
         }
     }

@@ -85,7 +85,7 @@ pub fn descriptor_return_words(descriptor: &str) -> Option<u8> {
 
 /// The native for method `name descriptor` of class `view`, searching the class and then its
 /// superclasses from the nearest (the API tables list inherited methods under each class).
-fn bind(view: &ClassView, name: &str, descriptor: &str) -> Option<super::NativeId> {
+pub(crate) fn bind(view: &ClassView, name: &str, descriptor: &str) -> Option<super::NativeId> {
     binding(&view.name, name, descriptor).or_else(|| {
         view.supers
             .iter()
@@ -118,6 +118,8 @@ pub fn program(views: &[PackageView]) -> Result<Program, BuiltinError> {
             builtin: true,
             class_by_token,
             static_seg: u16::MAX,
+            exports: Vec::new(),
+            applets: Vec::new(),
         });
     }
 
@@ -228,6 +230,7 @@ pub fn program(views: &[PackageView]) -> Result<Program, BuiltinError> {
             super_class,
             interfaces,
             instance_words: 0,
+            field_base: 0,
             public_vtable: vtables.remove(&id).unwrap_or_default(),
             package_vtable: Vec::new(),
             itables,

@@ -292,6 +292,9 @@ pub enum Insn {
     Checkcast(TypeRef),
     /// `instanceof`.
     Instanceof(TypeRef),
+    /// `invokestatic` or `invokespecial` of an API method this VM does not implement:
+    /// traps when executed, so the rest of the package still loads and runs.
+    InvokeMissing,
     /// `impdep1`, `impdep2` and any opcode reserved by the specification: traps.
     Reserved(u8),
 }

@@ -114,6 +114,8 @@ pub struct Class {
     pub interfaces: Vec<ClassId>,
     /// Instance size in words including every superclass's fields.
     pub instance_words: u16,
+    /// First field word of the fields this class declares (the superclasses' size).
+    pub field_base: u16,
     /// Flattened public virtual method table, indexed by token.
     pub public_vtable: Vec<MethodTarget>,
     /// Flattened package virtual method table of the class's own package, indexed by token
@@ -230,6 +232,29 @@ pub struct Package {
     pub class_by_token: Vec<Option<ClassId>>,
     /// Static image segment.
     pub static_seg: u16,
+    /// Exported classes' static members by class token (user packages; the API packages
+    /// resolve through their tables).
+    pub exports: Vec<ExportedClass>,
+    /// Applets the package defines.
+    pub applets: Vec<AppletDef>,
+}
+
+/// The static members of an exported class, by token.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExportedClass {
+    /// Static field byte offsets in the package's static image, by static field token.
+    pub static_fields: Vec<u16>,
+    /// Static methods by static method token.
+    pub static_methods: Vec<Option<MethodId>>,
+}
+
+/// An applet class of a package (the Applet component).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppletDef {
+    /// The applet's class AID.
+    pub aid: Vec<u8>,
+    /// Its static `install(byte[], short, byte)` method.
+    pub install: MethodId,
 }
 
 /// Classes the interpreter and natives refer to directly.
