@@ -416,7 +416,11 @@ fn jar_form_tolerates_other_entries_and_case() {
         ),
         ("other/javacard/Notes.cap".into(), b"hello".to_vec(), stored),
         // A file with a custom-looking tag outside the package's directory is not ours.
-        ("other/javacard/Blob.cap".into(), vec![0xF0, 0x00, 0x00], stored),
+        (
+            "other/javacard/Blob.cap".into(),
+            vec![0xF0, 0x00, 0x00],
+            stored,
+        ),
     ];
     for (n, d) in jar_entries(&parts, "a/b") {
         entries.push((
