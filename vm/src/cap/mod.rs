@@ -12,6 +12,7 @@
 //! the cheap structural relations between components (Directory sizes, Header flags, package
 //! tokens, offsets into the Class and Method components and the static field image). Bytecode
 //! and type checks belong to the verifier.
+#![warn(missing_docs)]
 #![cfg_attr(
     not(test),
     deny(
