@@ -16,3 +16,6 @@ pub mod isa;
 pub mod native;
 pub mod program;
 pub mod runtime;
+pub mod vm;
+
+pub use vm::{AppletId, InstallError, Outcome, UncaughtKind, Vm, VmConfig, VmError};

@@ -315,6 +315,11 @@ impl Heap {
             .ok_or(VmException::Security)
     }
 
+    /// Number of static image segments (the segment the next package gets).
+    pub fn static_segments(&self) -> u16 {
+        u16::try_from(self.statics.len()).unwrap_or(u16::MAX)
+    }
+
     /// Adds a package's static image and returns its segment number.
     pub fn add_static_image(&mut self, image: StaticImage) -> u16 {
         let seg = u16::try_from(self.statics.len()).unwrap_or(u16::MAX);
