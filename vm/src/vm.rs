@@ -205,10 +205,9 @@ impl Vm {
     pub fn load(&mut self, cap: &CapFile) -> Result<PackageId, LoadError> {
         let seg = self.heap.static_segments();
         let linked = link::link(cap, &self.program, seg)?;
-        let pkg = PackageId(
-            u16::try_from(self.program.packages.len())
-                .map_err(|_| LoadError::new(&linked.package.name, "", LoadErrorKind::TooMany("packages")))?,
-        );
+        let pkg = PackageId(u16::try_from(self.program.packages.len()).map_err(|_| {
+            LoadError::new(&linked.package.name, "", LoadErrorKind::TooMany("packages"))
+        })?);
         let ctx = ContextId(pkg.0.saturating_add(1));
         let mut statics = linked.statics;
         let mut created = Vec::new();
@@ -303,7 +302,11 @@ impl Vm {
 
     /// The registered applet with this instance AID.
     pub fn applet_by_aid(&self, aid: &[u8]) -> Option<AppletId> {
-        self.jcre.applets.iter().position(|a| a.aid == aid).map(AppletId)
+        self.jcre
+            .applets
+            .iter()
+            .position(|a| a.aid == aid)
+            .map(AppletId)
     }
 
     /// The instance AID of an applet.
@@ -360,7 +363,9 @@ impl Vm {
         let class = match self.heap.get(entry.instance) {
             Ok(o) => match &o.body {
                 Body::Instance(i) => ClassId(i.class),
-                Body::Array(_) => return Outcome::Uncaught(UncaughtKind::Jcre(VmException::Security)),
+                Body::Array(_) => {
+                    return Outcome::Uncaught(UncaughtKind::Jcre(VmException::Security))
+                }
             },
             Err(e) => return Outcome::Uncaught(UncaughtKind::Jcre(e)),
         };

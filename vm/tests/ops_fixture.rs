@@ -44,7 +44,8 @@ fn run_session(vm: &mut Vm, session: &str, dir: &std::path::Path) -> (usize, Vec
             ">>" => {
                 let apdu = hex(rest);
                 rt.set_command(&apdu);
-                let is_select = apdu.len() > 5 && apdu[0] == 0x00 && apdu[1] == 0xA4 && apdu[2] == 0x04;
+                let is_select =
+                    apdu.len() > 5 && apdu[0] == 0x00 && apdu[1] == 0xA4 && apdu[2] == 0x04;
                 let sw = if is_select {
                     match vm.applet_by_aid(&rt.data) {
                         Some(applet) => {
@@ -97,10 +98,18 @@ fn ops_session_matches_every_response() {
     };
     let mut vm = Vm::new().expect("VM");
     let (compared, failures) = run_session(&mut vm, &session, &dir);
-    let expected = session.lines().filter(|l| l.trim_start().starts_with("<<")).count();
+    let expected = session
+        .lines()
+        .filter(|l| l.trim_start().starts_with("<<"))
+        .count();
     assert_eq!(compared, expected, "every response line was compared");
     assert!(expected > 50, "the session has its {expected} responses");
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -555,12 +555,11 @@ impl Heap {
     /// Copies bytes between byte arrays (`Util.arrayCopy` when `atomic`, otherwise
     /// `arrayCopyNonAtomic`); overlapping ranges behave as if copied through a temporary.
     /// Bounds and firewall are checked before anything is written.
+    /// `src` and `dst` are (array, offset) pairs.
     pub fn copy_bytes(
         &mut self,
-        src: ObjRef,
-        src_off: i32,
-        dst: ObjRef,
-        dst_off: i32,
+        (src, src_off): (ObjRef, i32),
+        (dst, dst_off): (ObjRef, i32),
         len: i32,
         ctx: ContextId,
         atomic: bool,

@@ -1,7 +1,7 @@
 //! Class layout: superclass chains across packages, instance field words, flattened public
 //! and package virtual method tables, and interface tables (JCVM 3.0.5 §6.9, §4.3.7).
 
-use super::{LoadError, LoadErrorKind, Linker};
+use super::{Linker, LoadError, LoadErrorKind};
 use crate::cap::class::{ACC_SHAREABLE, NO_METHOD};
 use crate::cap::{ClassItem, ClassRef};
 use crate::program::{Class, ClassId, InterfaceTable, MethodTarget};
@@ -89,9 +89,10 @@ fn build_one(
     let loc = format!("class {name}");
     match item {
         ClassItem::Interface(i) => {
-            let info = l.cap.class.interfaces.get(i).ok_or_else(|| {
-                l.err(&loc, LoadErrorKind::Unresolved("interface item".into()))
-            })?;
+            let info =
+                l.cap.class.interfaces.get(i).ok_or_else(|| {
+                    l.err(&loc, LoadErrorKind::Unresolved("interface item".into()))
+                })?;
             let mut interfaces = Vec::new();
             let mut shareable = info.flags & ACC_SHAREABLE != 0;
             for r in &info.superinterfaces {
@@ -130,9 +131,12 @@ fn build_one(
             }))
         }
         ClassItem::Class(i) => {
-            let info = l.cap.class.classes.get(i).ok_or_else(|| {
-                l.err(&loc, LoadErrorKind::Unresolved("class item".into()))
-            })?;
+            let info = l
+                .cap
+                .class
+                .classes
+                .get(i)
+                .ok_or_else(|| l.err(&loc, LoadErrorKind::Unresolved("class item".into())))?;
             if info.super_class_ref.is_none() {
                 return Err(l.err(
                     &loc,

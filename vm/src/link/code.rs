@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{LoadError, LoadErrorKind, Linker};
+use super::{Linker, LoadError, LoadErrorKind};
 use crate::cap::{CpInfo, ExceptionHandlerInfo, StaticRef};
 use crate::export::MemberKind;
 use crate::isa::{self, Opcode as O, Operands as Op};
@@ -104,7 +104,8 @@ struct Translator<'a, 'b> {
 
 impl Translator<'_, '_> {
     fn err(&self, pc: usize, kind: LoadErrorKind) -> LoadError {
-        self.l.err(format!("{}, bytecode offset {pc:#x}", self.loc), kind)
+        self.l
+            .err(format!("{}, bytecode offset {pc:#x}", self.loc), kind)
     }
 
     fn bad(&self, pc: usize, what: impl Into<String>) -> LoadError {
@@ -140,8 +141,19 @@ impl Translator<'_, '_> {
 
         let target = |pc: usize, off: i16| -> Result<Target, LoadError> {
             isa::branch_target(pc, off)
-                .and_then(|t| if t < bytes.len() { index_of.get(&t).copied() } else { None })
-                .ok_or_else(|| self.bad(pc, format!("branch offset {off} does not reach an instruction")))
+                .and_then(|t| {
+                    if t < bytes.len() {
+                        index_of.get(&t).copied()
+                    } else {
+                        None
+                    }
+                })
+                .ok_or_else(|| {
+                    self.bad(
+                        pc,
+                        format!("branch offset {off} does not reach an instruction"),
+                    )
+                })
         };
 
         let mut code = Vec::with_capacity(decoded.len());
@@ -203,31 +215,41 @@ impl Translator<'_, '_> {
     fn cp_class(&self, pc: usize, index: u16) -> Result<ClassId, LoadError> {
         match self.cp(pc, index)? {
             CpInfo::Classref(c) => self.l.class_id(c, &self.loc),
-            other => Err(self.bad(pc, format!("constant pool {index} is {}, not a class", other.kind_name()))),
+            other => Err(self.bad(
+                pc,
+                format!(
+                    "constant pool {index} is {}, not a class",
+                    other.kind_name()
+                ),
+            )),
         }
     }
 
     fn field_slot(&self, pc: usize, index: u16) -> Result<u16, LoadError> {
         let CpInfo::InstanceFieldref { class, token } = self.cp(pc, index)? else {
-            return Err(self.bad(pc, format!("constant pool {index} is not an instance field")));
+            return Err(self.bad(
+                pc,
+                format!("constant pool {index} is not an instance field"),
+            ));
         };
         let id = self.l.class_id(class, &self.loc)?;
         let k = self
             .l
             .class(id)
             .ok_or_else(|| self.unresolved(pc, "field class"))?;
-        let builtin = self
-            .l
-            .program
-            .package(k.package)
-            .is_some_and(|p| p.builtin);
+        let builtin = self.l.program.package(k.package).is_some_and(|p| p.builtin);
         if builtin {
-            return Err(self.unresolved(pc, format!("instance field token {token} of API class {}", k.name)));
+            return Err(self.unresolved(
+                pc,
+                format!("instance field token {token} of API class {}", k.name),
+            ));
         }
         k.field_base
             .checked_add(u16::from(token))
             .filter(|&s| s < k.instance_words)
-            .ok_or_else(|| self.unresolved(pc, format!("instance field token {token} of {}", k.name)))
+            .ok_or_else(|| {
+                self.unresolved(pc, format!("instance field token {token} of {}", k.name))
+            })
     }
 
     /// `width` is 0 for references, else 1, 2 or 4 bytes.
@@ -254,7 +276,10 @@ impl Translator<'_, '_> {
                     .and_then(|c| c.static_fields.get(usize::from(token)))
                     .copied()
                     .ok_or_else(|| {
-                        self.unresolved(pc, format!("static field {class_token}.{token} of {}", p.name))
+                        self.unresolved(
+                            pc,
+                            format!("static field {class_token}.{token} of {}", p.name),
+                        )
                     })?;
                 (p.static_seg, off)
             }
@@ -281,7 +306,9 @@ impl Translator<'_, '_> {
                 .get(&offset)
                 .copied()
                 .map(MethodTarget::Bytecode)
-                .ok_or_else(|| self.unresolved(pc, format!("static method at offset {offset:#06x}"))),
+                .ok_or_else(|| {
+                    self.unresolved(pc, format!("static method at offset {offset:#06x}"))
+                }),
             StaticRef::External {
                 package_token,
                 class_token,
@@ -302,20 +329,26 @@ impl Translator<'_, '_> {
                         .flatten()
                         .map(MethodTarget::Bytecode)
                         .ok_or_else(|| {
-                            self.unresolved(pc, format!("static method {class_token}.{token} of {}", p.name))
+                            self.unresolved(
+                                pc,
+                                format!("static method {class_token}.{token} of {}", p.name),
+                            )
                         });
                 }
                 let view = crate::api::builtin()
                     .ok()
                     .and_then(|api| api.view_by_aid(&p.aid))
                     .ok_or_else(|| self.unresolved(pc, format!("API tables of {}", p.name)))?;
-                let class = view
-                    .class_by_token(class_token)
-                    .ok_or_else(|| self.unresolved(pc, format!("class token {class_token} of {}", p.name)))?;
+                let class = view.class_by_token(class_token).ok_or_else(|| {
+                    self.unresolved(pc, format!("class token {class_token} of {}", p.name))
+                })?;
                 let m = class
                     .method_by_token(token, MemberKind::Static)
                     .ok_or_else(|| {
-                        self.unresolved(pc, format!("static method token {token} of {}", class.name))
+                        self.unresolved(
+                            pc,
+                            format!("static method token {token} of {}", class.name),
+                        )
                     })?;
                 Ok(bind(class, &m.name, &m.descriptor)
                     .map_or(MethodTarget::Missing, MethodTarget::Native))
@@ -342,7 +375,10 @@ impl Translator<'_, '_> {
         let mut cur = Some(class);
         let mut guard = 256;
         while let Some(c) = cur {
-            let k = self.l.class(c).ok_or_else(|| self.unresolved(pc, "class"))?;
+            let k = self
+                .l
+                .class(c)
+                .ok_or_else(|| self.unresolved(pc, "class"))?;
             let p = self.l.program.package(k.package);
             if p.is_some_and(|p| p.builtin) {
                 let view = p
@@ -399,7 +435,10 @@ impl Translator<'_, '_> {
                 pkg: self.l.pkg,
             });
         }
-        let k = self.l.class(id).ok_or_else(|| self.unresolved(pc, "class"))?;
+        let k = self
+            .l
+            .class(id)
+            .ok_or_else(|| self.unresolved(pc, "class"))?;
         let nargs = match k.public_vtable.get(usize::from(token)).copied() {
             Some(t) => match self.target_nargs(pc, t)? {
                 Some(n) => n,
@@ -435,7 +474,10 @@ impl Translator<'_, '_> {
             other => {
                 return Err(self.bad(
                     pc,
-                    format!("invokespecial of constant pool {index} ({})", other.kind_name()),
+                    format!(
+                        "invokespecial of constant pool {index} ({})",
+                        other.kind_name()
+                    ),
                 ))
             }
         };
@@ -496,41 +538,44 @@ impl Translator<'_, '_> {
             switches.push(s);
             Ok(k)
         };
-        let table = |add: &mut dyn FnMut(Switch) -> Result<u16, LoadError>| -> Result<u16, LoadError> {
-            match ops {
-                Op::TableSwitch {
-                    default,
-                    low,
-                    high,
-                    offsets,
-                } => {
-                    if i64::from(*high) - i64::from(*low) + 1 != offsets.len() as i64 {
-                        return Err(self.bad(pc, "table switch bounds do not match its offsets"));
+        let table =
+            |add: &mut dyn FnMut(Switch) -> Result<u16, LoadError>| -> Result<u16, LoadError> {
+                match ops {
+                    Op::TableSwitch {
+                        default,
+                        low,
+                        high,
+                        offsets,
+                    } => {
+                        if i64::from(*high) - i64::from(*low) + 1 != offsets.len() as i64 {
+                            return Err(
+                                self.bad(pc, "table switch bounds do not match its offsets")
+                            );
+                        }
+                        let targets = offsets
+                            .iter()
+                            .map(|o| target(pc, *o))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        add(Switch::Table {
+                            default: target(pc, *default)?,
+                            low: *low,
+                            targets,
+                        })
                     }
-                    let targets = offsets
-                        .iter()
-                        .map(|o| target(pc, *o))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    add(Switch::Table {
-                        default: target(pc, *default)?,
-                        low: *low,
-                        targets,
-                    })
+                    Op::LookupSwitch { default, pairs } => {
+                        let mut out = pairs
+                            .iter()
+                            .map(|(m, o)| Ok((*m, target(pc, *o)?)))
+                            .collect::<Result<Vec<_>, LoadError>>()?;
+                        out.sort_by_key(|p| p.0);
+                        add(Switch::Lookup {
+                            default: target(pc, *default)?,
+                            pairs: out,
+                        })
+                    }
+                    _ => Err(self.bad(pc, "missing switch table")),
                 }
-                Op::LookupSwitch { default, pairs } => {
-                    let mut out = pairs
-                        .iter()
-                        .map(|(m, o)| Ok((*m, target(pc, *o)?)))
-                        .collect::<Result<Vec<_>, LoadError>>()?;
-                    out.sort_by_key(|p| p.0);
-                    add(Switch::Lookup {
-                        default: target(pc, *default)?,
-                        pairs: out,
-                    })
-                }
-                _ => Err(self.bad(pc, "missing switch table")),
-            }
-        };
+            };
         let imm = |v: i32| -> Result<i16, LoadError> {
             i16::try_from(v).map_err(|_| self.bad(pc, "short immediate out of range"))
         };
@@ -692,7 +737,9 @@ impl Translator<'_, '_> {
                 MethodTarget::Bytecode(m) => Insn::InvokeStatic(m),
                 MethodTarget::Native(n) => Insn::InvokeStaticNative(n),
                 MethodTarget::Missing => Insn::InvokeMissing,
-                MethodTarget::Abstract => return Err(self.bad(pc, "static call of an abstract method")),
+                MethodTarget::Abstract => {
+                    return Err(self.bad(pc, "static call of an abstract method"))
+                }
             },
             O::Invokeinterface => match ops {
                 Op::Interface {
@@ -709,7 +756,8 @@ impl Translator<'_, '_> {
             O::New => Insn::New(self.cp_class(pc, cp()?)?),
             O::Newarray => match ops {
                 Op::ArrayType(t) => Insn::Newarray(
-                    ArrayType::from_atype(*t).ok_or_else(|| self.bad(pc, format!("newarray type {t}")))?,
+                    ArrayType::from_atype(*t)
+                        .ok_or_else(|| self.bad(pc, format!("newarray type {t}")))?,
                 ),
                 _ => return Err(self.bad(pc, "missing newarray type")),
             },
@@ -724,7 +772,8 @@ impl Translator<'_, '_> {
                     0 => TypeRef::Class(self.cp_class(pc, *index)?),
                     14 => TypeRef::RefArray(self.cp_class(pc, *index)?),
                     a => TypeRef::Array(
-                        ArrayType::from_atype(a).ok_or_else(|| self.bad(pc, format!("type code {a}")))?,
+                        ArrayType::from_atype(a)
+                            .ok_or_else(|| self.bad(pc, format!("type code {a}")))?,
                     ),
                 };
                 if insn.opcode == O::Checkcast {

@@ -95,7 +95,11 @@ pub enum LoadErrorKind {
 
 impl LoadError {
     /// A new error.
-    pub fn new(package: impl Into<String>, location: impl Into<String>, kind: LoadErrorKind) -> LoadError {
+    pub fn new(
+        package: impl Into<String>,
+        location: impl Into<String>,
+        kind: LoadErrorKind,
+    ) -> LoadError {
         LoadError(Box::new(LoadErrorInfo {
             package: package.into(),
             location: location.into(),
@@ -159,7 +163,9 @@ impl Linker<'_> {
                 let i = self.class_at.get(&off).copied().ok_or_else(|| {
                     self.err(
                         location,
-                        LoadErrorKind::Unresolved(format!("no class at Class component offset {off:#06x}")),
+                        LoadErrorKind::Unresolved(format!(
+                            "no class at Class component offset {off:#06x}"
+                        )),
                     )
                 })?;
                 self.local_id(i)
@@ -171,7 +177,12 @@ impl Linker<'_> {
                 let pkg = self.import(package_token, location)?;
                 self.program
                     .package(pkg)
-                    .and_then(|p| p.class_by_token.get(usize::from(class_token)).copied().flatten())
+                    .and_then(|p| {
+                        p.class_by_token
+                            .get(usize::from(class_token))
+                            .copied()
+                            .flatten()
+                    })
                     .ok_or_else(|| {
                         self.err(
                             location,
@@ -223,7 +234,9 @@ impl Linker<'_> {
             .ok_or_else(|| {
                 self.err(
                     location,
-                    LoadErrorKind::Unresolved(format!("package token {package_token} is not imported")),
+                    LoadErrorKind::Unresolved(format!(
+                        "package token {package_token} is not imported"
+                    )),
                 )
             })
     }
@@ -246,9 +259,14 @@ pub fn link(cap: &CapFile, program: &Program, static_seg: u16) -> Result<LinkedP
     if program.packages.iter().any(|p| p.aid == aid) {
         return Err(fail(LoadErrorKind::AlreadyLoaded));
     }
-    let pkg = PackageId(u16::try_from(program.packages.len()).map_err(|_| fail(LoadErrorKind::TooMany("packages")))?);
-    let class_base = u16::try_from(program.classes.len()).map_err(|_| fail(LoadErrorKind::TooMany("classes")))?;
-    let method_base = u16::try_from(program.methods.len()).map_err(|_| fail(LoadErrorKind::TooMany("methods")))?;
+    let pkg = PackageId(
+        u16::try_from(program.packages.len())
+            .map_err(|_| fail(LoadErrorKind::TooMany("packages")))?,
+    );
+    let class_base = u16::try_from(program.classes.len())
+        .map_err(|_| fail(LoadErrorKind::TooMany("classes")))?;
+    let method_base = u16::try_from(program.methods.len())
+        .map_err(|_| fail(LoadErrorKind::TooMany("methods")))?;
 
     // Imports: AID and major version must match; the loaded minor version must be at least
     // the imported one (JCVM 3.0.5 §4.5.2).
@@ -314,7 +332,10 @@ pub fn link(cap: &CapFile, program: &Program, static_seg: u16) -> Result<LinkedP
     let mut exports = Vec::new();
     if let Some(export) = &cap.export {
         for (token, ce) in export.class_exports.iter().enumerate() {
-            let id = l.class_id(ClassRef::Internal(ce.class_offset), &format!("export class token {token}"))?;
+            let id = l.class_id(
+                ClassRef::Internal(ce.class_offset),
+                &format!("export class token {token}"),
+            )?;
             class_by_token.push(Some(id));
             let mut static_methods = Vec::new();
             for off in &ce.static_method_offsets {
@@ -329,15 +350,19 @@ pub fn link(cap: &CapFile, program: &Program, static_seg: u16) -> Result<LinkedP
     let mut applets = Vec::new();
     if let Some(a) = &cap.applet {
         for info in &a.applets {
-            let install = l.method_at.get(&info.install_method_offset).copied().ok_or_else(|| {
-                l.err(
-                    format!("applet {}", hex(info.aid.as_bytes())),
-                    LoadErrorKind::Unresolved(format!(
-                        "install method offset {:#06x}",
-                        info.install_method_offset
-                    )),
-                )
-            })?;
+            let install = l
+                .method_at
+                .get(&info.install_method_offset)
+                .copied()
+                .ok_or_else(|| {
+                    l.err(
+                        format!("applet {}", hex(info.aid.as_bytes())),
+                        LoadErrorKind::Unresolved(format!(
+                            "install method offset {:#06x}",
+                            info.install_method_offset
+                        )),
+                    )
+                })?;
             applets.push(AppletDef {
                 aid: info.aid.as_bytes().to_vec(),
                 install,
@@ -347,7 +372,10 @@ pub fn link(cap: &CapFile, program: &Program, static_seg: u16) -> Result<LinkedP
     let package = Package {
         aid,
         name,
-        version: (cap.header.package.major_version, cap.header.package.minor_version),
+        version: (
+            cap.header.package.major_version,
+            cap.header.package.minor_version,
+        ),
         builtin: false,
         class_by_token,
         static_seg,

@@ -1,7 +1,7 @@
 //! The static field image (JCVM 3.0.5 §6.10): reference fields first (the first ones
 //! initialised with arrays), then primitive fields with default and non-default values.
 
-use super::{LoadError, LoadErrorKind, Linker};
+use super::{Linker, LoadError, LoadErrorKind};
 use crate::cap::static_field::{TYPE_BOOLEAN, TYPE_BYTE, TYPE_INT, TYPE_SHORT};
 use crate::heap::{ArrayData, StaticImage};
 
@@ -20,7 +20,9 @@ pub(super) fn image(l: &Linker<'_>) -> Result<(StaticImage, Vec<(u16, ArrayData)
             .ok_or_else(|| {
                 l.err(
                     "StaticField component",
-                    LoadErrorKind::Unresolved(format!("array_init {i} beyond the reference fields")),
+                    LoadErrorKind::Unresolved(format!(
+                        "array_init {i} beyond the reference fields"
+                    )),
                 )
             })?;
         let v = &init.values;

@@ -42,8 +42,13 @@ pub(super) fn invoke(
             if len < 0 {
                 return Err(VmException::ArrayIndexOutOfBounds.into());
             }
-            env.heap
-                .copy_bytes(src, src_off, dst, dst_off, len, ctx, id == N::UtilArrayCopy)?;
+            env.heap.copy_bytes(
+                (src, src_off),
+                (dst, dst_off),
+                len,
+                ctx,
+                id == N::UtilArrayCopy,
+            )?;
             Ok(short_ret(dst_off + len))
         }
         N::UtilArrayFill | N::UtilArrayFillNonAtomic => {

@@ -68,11 +68,8 @@ pub fn matches_pattern(pattern: &str, actual: &[u8]) -> bool {
     if p.len() != actual.len() * 2 {
         return false;
     }
-    p.as_bytes()
-        .chunks(2)
-        .zip(actual)
-        .all(|(pair, b)| {
-            let s = std::str::from_utf8(pair).unwrap_or("");
-            s.eq_ignore_ascii_case("XX") || u8::from_str_radix(s, 16).ok() == Some(*b)
-        })
+    p.as_bytes().chunks(2).zip(actual).all(|(pair, b)| {
+        let s = std::str::from_utf8(pair).unwrap_or("");
+        s.eq_ignore_ascii_case("XX") || u8::from_str_radix(s, 16).ok() == Some(*b)
+    })
 }
