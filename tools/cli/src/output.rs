@@ -22,7 +22,11 @@ impl Exchange {
     /// Builds the record of one exchange; a response shorter than a status word is shown as is.
     pub fn new(command: &[u8], response: &[u8]) -> Self {
         let (data, sw, meaning) = match ResponseApdu::parse(response) {
-            Ok(r) => (hex::encode(&r.data), r.sw.to_string(), r.sw.meaning().to_string()),
+            Ok(r) => (
+                hex::encode(&r.data),
+                r.sw.to_string(),
+                r.sw.meaning().to_string(),
+            ),
             Err(e) => (hex::encode(response), String::new(), e.to_string()),
         };
         Self {

@@ -62,7 +62,13 @@ fn bad_hex_exits_2_with_a_message_and_leaves_the_image_alone() {
 fn send_json_reports_sw_and_meaning() {
     let dir = tempfile::tempdir().unwrap();
     let image = new_card(dir.path());
-    let out = jcos(&["send", "--json", image.to_str().unwrap(), "00A4040005F000000001", "80FF0000"]);
+    let out = jcos(&[
+        "send",
+        "--json",
+        image.to_str().unwrap(),
+        "00A4040005F000000001",
+        "80FF0000",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(value[0]["sw"], "6A82");
@@ -78,7 +84,10 @@ fn foreign_image_is_refused_unchanged() {
     let out = jcos(&["send", image.to_str().unwrap(), "00A4040000"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("notes.txt"), "{}", stderr(&out));
-    assert_eq!(std::fs::read(&image).unwrap(), b"this is not a card image\n");
+    assert_eq!(
+        std::fs::read(&image).unwrap(),
+        b"this is not a card image\n"
+    );
 }
 
 #[test]

@@ -57,9 +57,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     if all || args.which == Some(BenchKind::ColdStart) {
         let figure = cold_start()?;
         if !args.json {
-            let memory = figure
-                .peak_memory_kib
-                .map_or("unknown".to_string(), |kib| format!("{:.1} MiB", kib as f64 / 1024.0));
+            let memory = figure.peak_memory_kib.map_or("unknown".to_string(), |kib| {
+                format!("{:.1} MiB", kib as f64 / 1024.0)
+            });
             println!(
                 "cold-start  {}: median {:.2} ms, min {:.2} ms, max {:.2} ms over {} runs; peak memory {}",
                 figure.command, figure.median_ms, figure.min_ms, figure.max_ms, figure.runs, memory

@@ -27,8 +27,8 @@ pub fn run(args: &ShellArgs) -> anyhow::Result<Outcome> {
         hex::encode(atr.as_bytes())
     );
     let mut editor = DefaultEditor::new()?;
-    let history = std::env::var_os("HOME")
-        .map(|home| std::path::PathBuf::from(home).join(".jcos_history"));
+    let history =
+        std::env::var_os("HOME").map(|home| std::path::PathBuf::from(home).join(".jcos_history"));
     if let Some(path) = &history {
         // A missing history file is normal on first use.
         let _ = editor.load_history(path);
