@@ -932,3 +932,6 @@ fn byte_range_mut(v: &mut [i8], off: i32, len: i32) -> Result<&mut [i8], VmExcep
     let r = range(v.len(), off, len)?;
     v.get_mut(r).ok_or(VmException::ArrayIndexOutOfBounds)
 }
+
+#[cfg(test)]
+mod tests;

@@ -343,3 +343,6 @@ pub(crate) fn assignable(
         },
     })
 }
+
+#[cfg(test)]
+mod tests;
