@@ -8,6 +8,7 @@
 //! verifier guarantees that code uses words consistently; without it, every access is still
 //! bounds-checked, so malformed code throws `SecurityException` or traps, never panics.
 
+pub mod bench;
 mod exception;
 mod exec;
 
