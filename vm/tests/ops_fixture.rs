@@ -3,95 +3,12 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use common::{hex, matches_pattern, TestRuntime};
-use jcos_vm::{AppletId, Vm};
-
-fn fixture_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/jcvm-golden/ops")
-}
-
-/// Plays a session file the way a card would: SELECT by AID goes to `select` then `process`
-/// with `selectingApplet()` true; everything else to the selected applet's `process`.
-fn run_session(vm: &mut Vm, session: &str, dir: &std::path::Path) -> (usize, Vec<String>) {
-    let mut rt = TestRuntime::default();
-    let mut selected: Option<AppletId> = None;
-    let mut last: Option<(String, Vec<u8>)> = None;
-    let mut failures = Vec::new();
-    let mut compared = 0;
-    for (n, raw) in session.lines().enumerate() {
-        let line = raw.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
-        match word {
-            "load" => {
-                let cap = std::fs::read(dir.join(format!("{rest}.cap"))).expect("fixture CAP");
-                vm.load_bytes(&cap).expect("fixture CAP loads");
-            }
-            "install" => {
-                let parts: Vec<&str> = rest.split_whitespace().collect();
-                let params = parts.get(2).map(|p| hex(p)).unwrap_or_default();
-                vm.install(&hex(parts[0]), &hex(parts[1]), &params, &mut rt)
-                    .expect("install succeeds");
-            }
-            "reset" => {
-                vm.reset();
-                selected = None;
-            }
-            ">>" => {
-                let apdu = hex(rest);
-                rt.set_command(&apdu);
-                let is_select =
-                    apdu.len() > 5 && apdu[0] == 0x00 && apdu[1] == 0xA4 && apdu[2] == 0x04;
-                let sw = if is_select {
-                    match vm.applet_by_aid(&rt.data) {
-                        Some(applet) => {
-                            if let Some(old) = selected.take() {
-                                vm.deselect(old, &mut rt);
-                            }
-                            let accepted = vm.select(applet, &mut rt);
-                            if accepted != jcos_vm::Outcome::Completed(true) {
-                                0x6999
-                            } else {
-                                selected = Some(applet);
-                                rt.selecting = true;
-                                vm.process(applet, &mut rt).status_word()
-                            }
-                        }
-                        None => 0x6A82,
-                    }
-                } else {
-                    match selected {
-                        Some(applet) => vm.process(applet, &mut rt).status_word(),
-                        None => 0x6D00,
-                    }
-                };
-                let mut response = rt.response.clone();
-                response.extend_from_slice(&sw.to_be_bytes());
-                last = Some((format!("line {}: {rest}", n + 1), response));
-            }
-            "<<" => {
-                let (cmd, actual) = last.take().expect("<< follows >>");
-                compared += 1;
-                if !matches_pattern(rest, &actual) {
-                    failures.push(format!(
-                        "{cmd}\n   expected {rest}\n   got      {}",
-                        jcos_apdu::hex::encode(&actual)
-                    ));
-                }
-            }
-            other => panic!("unknown session directive {other}"),
-        }
-    }
-    (compared, failures)
-}
+use common::session::{fixture_dir, run_session};
+use jcos_vm::Vm;
 
 #[test]
 fn ops_session_matches_every_response() {
-    let dir = fixture_dir();
+    let dir = fixture_dir("ops");
     let Ok(session) = std::fs::read_to_string(dir.join("session")) else {
         println!("skipped: ../shared not present");
         return;
@@ -114,7 +31,7 @@ fn ops_session_matches_every_response() {
 
 #[test]
 fn a_wrong_expectation_is_reported() {
-    let dir = fixture_dir();
+    let dir = fixture_dir("ops");
     let Ok(session) = std::fs::read_to_string(dir.join("session")) else {
         println!("skipped: ../shared not present");
         return;
@@ -125,4 +42,54 @@ fn a_wrong_expectation_is_reported() {
     let mut vm = Vm::new().expect("VM");
     let (_, failures) = run_session(&mut vm, &altered, &dir);
     assert_eq!(failures.len(), 1, "{failures:?}");
+}
+
+/// Runs a fixture's session on a fresh VM; `None` when ../shared is absent.
+fn play(name: &str) -> Option<(usize, Vec<String>)> {
+    let dir = fixture_dir(name);
+    let Ok(session) = std::fs::read_to_string(dir.join("session")) else {
+        println!("skipped: ../shared not present");
+        return None;
+    };
+    let mut vm = Vm::new().expect("VM");
+    Some(run_session(&mut vm, &session, &dir))
+}
+
+#[test]
+fn store_session_transactions_transients_and_two_instances() {
+    let Some((compared, failures)) = play("store") else {
+        return;
+    };
+    assert!(compared >= 30);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn sio_session_shareable_objects_across_packages() {
+    let Some((compared, failures)) = play("sio-client") else {
+        return;
+    };
+    assert!(compared >= 10);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn apdu_session_passes_except_logical_channels() {
+    let Some((compared, failures)) = play("apdu") else {
+        return;
+    };
+    assert!(compared >= 20);
+    // MANAGE CHANNEL and commands on channels 1..3 belong to the card runtime, which this
+    // bare runner does not implement; every other command must match.
+    for f in &failures {
+        let apdu = f
+            .split(": ")
+            .nth(1)
+            .and_then(|s| s.lines().next())
+            .expect("failure names its command");
+        let bytes = common::hex(apdu);
+        let on_channel = bytes[0] & 0x03 != 0;
+        let manage_channel = bytes[1] == 0x70;
+        assert!(on_channel || manage_channel, "unexpected mismatch: {f}");
+    }
 }

@@ -3,6 +3,8 @@
 //! runtime: no channels, no chaining, no GET RESPONSE.
 #![allow(dead_code)]
 
+pub mod session;
+
 use jcos_apdu::CommandApdu;
 use jcos_vm::runtime::{Command, Runtime};
 
@@ -47,6 +49,10 @@ impl Runtime for TestRuntime {
 
     fn selecting_applet(&self) -> bool {
         self.selecting
+    }
+
+    fn channel(&self) -> u8 {
+        jcos_apdu::Cla(self.header[0]).channel().unwrap_or(0)
     }
 
     fn random(&mut self, dst: &mut [u8]) {
