@@ -30,6 +30,12 @@ pub trait Runtime {
     /// (`Applet.selectingApplet`).
     fn selecting_applet(&self) -> bool;
 
+    /// Whether the applet is being selected again while already selected on this channel
+    /// (`Applet.reSelectingApplet`).
+    fn reselecting_applet(&self) -> bool {
+        false
+    }
+
     /// The logical channel of the current command (`APDU.getCLAChannel`,
     /// `JCSystem.getAssignedChannel`).
     fn channel(&self) -> u8 {

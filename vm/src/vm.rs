@@ -115,6 +115,8 @@ struct AppletTokens {
     select: u8,
     deselect: u8,
     process: u8,
+    multi_select: u8,
+    multi_deselect: u8,
 }
 
 /// The Java Card VM of one card.
@@ -127,15 +129,22 @@ pub struct Vm {
     tokens: AppletTokens,
 }
 
-fn applet_token(name: &str, descriptor: &str) -> Result<u8, VmError> {
+/// `javacard.framework.MultiSelectable`.
+const MULTI_SELECTABLE: &str = "javacard/framework/MultiSelectable";
+
+fn framework_token(class: &str, name: &str, descriptor: &str) -> Result<u8, VmError> {
     crate::api::builtin()
         .map_err(|e| VmError::Api(e.to_string()))?
         .view_by_name("javacard/framework")
-        .and_then(|v| v.class_by_name("javacard/framework/Applet"))
+        .and_then(|v| v.class_by_name(class))
         .and_then(|c| c.method_by_name(name, descriptor))
         .filter(|m| m.kind() == MemberKind::Instance)
         .map(|m| m.token)
-        .ok_or_else(|| VmError::Api(format!("Applet.{name}{descriptor} missing")))
+        .ok_or_else(|| VmError::Api(format!("{class}.{name}{descriptor} missing")))
+}
+
+fn applet_token(name: &str, descriptor: &str) -> Result<u8, VmError> {
+    framework_token("javacard/framework/Applet", name, descriptor)
 }
 
 impl Vm {
@@ -159,6 +168,8 @@ impl Vm {
             select: applet_token("select", "()Z")?,
             deselect: applet_token("deselect", "()V")?,
             process: applet_token("process", "(Ljavacard/framework/APDU;)V")?,
+            multi_select: framework_token(MULTI_SELECTABLE, "select", "(Z)Z")?,
+            multi_deselect: framework_token(MULTI_SELECTABLE, "deselect", "(Z)V")?,
         };
         Ok(Vm {
             program,
@@ -322,6 +333,74 @@ impl Vm {
     /// Calls the applet's `select()`; `Completed(false)` means it refused selection.
     pub fn select(&mut self, applet: AppletId, runtime: &mut dyn Runtime) -> Outcome {
         self.call_applet(applet, self.tokens.select, None, runtime)
+    }
+
+    /// Whether the applet implements `javacard.framework.MultiSelectable`.
+    pub fn is_multiselectable(&self, applet: AppletId) -> bool {
+        self.multiselectable(applet).is_some()
+    }
+
+    fn multiselectable(&self, applet: AppletId) -> Option<(ClassId, ClassId)> {
+        let entry = self.jcre.applets.get(applet.0)?;
+        let iface = self.program.class_by_name(MULTI_SELECTABLE)?;
+        let Body::Instance(i) = &self.heap.get(entry.instance).ok()?.body else {
+            return None;
+        };
+        let class = ClassId(i.class);
+        self.program
+            .class(class)?
+            .interfaces
+            .contains(&iface)
+            .then_some((class, iface))
+    }
+
+    /// Calls `MultiSelectable.select(appInstAlreadyActive)` (JCRE 3.0.5 §4.2) when the applet
+    /// implements it; `None` otherwise (the COS then calls [`Vm::select`]).
+    pub fn select_multi(
+        &mut self,
+        applet: AppletId,
+        already_active: bool,
+        runtime: &mut dyn Runtime,
+    ) -> Option<Outcome> {
+        let token = self.tokens.multi_select;
+        self.call_multi(applet, token, already_active, runtime)
+    }
+
+    /// Calls `MultiSelectable.deselect(appInstStillActive)` when the applet implements it;
+    /// transient CLEAR_ON_DESELECT memory is cleared only when no instance stays active.
+    pub fn deselect_multi(
+        &mut self,
+        applet: AppletId,
+        still_active: bool,
+        runtime: &mut dyn Runtime,
+    ) -> Option<Outcome> {
+        let token = self.tokens.multi_deselect;
+        let outcome = self.call_multi(applet, token, still_active, runtime)?;
+        if !still_active {
+            if let Some(ctx) = self.applet_context(applet) {
+                self.heap.clear_on_deselect(ctx);
+            }
+        }
+        Some(outcome)
+    }
+
+    fn call_multi(
+        &mut self,
+        applet: AppletId,
+        token: u8,
+        flag: bool,
+        runtime: &mut dyn Runtime,
+    ) -> Option<Outcome> {
+        let (class, iface) = self.multiselectable(applet)?;
+        let target = self.program.interface_target(class, iface, token)?;
+        let entry = self.jcre.applets.get(applet.0)?.clone();
+        self.jcre.current = Some(applet.0);
+        Some(self.run_with(
+            target,
+            &[entry.instance.word(), i32::from(flag)],
+            entry.context,
+            runtime,
+        ))
     }
 
     /// Calls the applet's `deselect()` and clears its context's CLEAR_ON_DESELECT arrays.

@@ -93,3 +93,38 @@ fn apdu_session_passes_except_logical_channels() {
         assert!(on_channel || manage_channel, "unexpected mismatch: {f}");
     }
 }
+
+#[test]
+fn multiselectable_applets_get_the_multiselectable_callbacks() {
+    let (Ok(apdu_cap), Ok(ops_cap)) = (
+        std::fs::read(fixture_dir("apdu").join("apdu.cap")),
+        std::fs::read(fixture_dir("ops").join("ops.cap")),
+    ) else {
+        println!("skipped: ../shared not present");
+        return;
+    };
+    let mut vm = Vm::new().expect("VM");
+    let mut rt = common::TestRuntime::default();
+    vm.load_bytes(&apdu_cap).expect("apdu loads");
+    vm.load_bytes(&ops_cap).expect("ops loads");
+    let cases_aid = common::hex("F04A434F53100501");
+    let ops_aid = common::hex("F04A434F53100101");
+    let cases = vm
+        .install(&cases_aid, &cases_aid, &[], &mut rt)
+        .expect("install");
+    let ops = vm
+        .install(&ops_aid, &ops_aid, &[], &mut rt)
+        .expect("install");
+    assert!(vm.is_multiselectable(cases));
+    assert!(!vm.is_multiselectable(ops));
+    // Cases.select(boolean) returns true; Ops has no MultiSelectable methods.
+    assert_eq!(
+        vm.select_multi(cases, true, &mut rt),
+        Some(jcos_vm::Outcome::Completed(true))
+    );
+    assert_eq!(vm.select_multi(ops, false, &mut rt), None);
+    assert_eq!(
+        vm.deselect_multi(cases, false, &mut rt),
+        Some(jcos_vm::Outcome::Completed(false))
+    );
+}

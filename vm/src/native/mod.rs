@@ -362,7 +362,7 @@ pub fn invoke(
         N::AppletRegister => framework::register(env, &a, ctx, false),
         N::AppletRegisterAid => framework::register(env, &a, ctx, true),
         N::AppletSelectingApplet => Ok(bool_ret(env.runtime.selecting_applet())),
-        N::AppletReSelectingApplet => Ok(bool_ret(false)),
+        N::AppletReSelectingApplet => Ok(bool_ret(env.runtime.reselecting_applet())),
         N::AppletSelect => Ok(bool_ret(true)),
         N::AppletDeselect => Ok(NativeRet::Void),
         N::AppletGetShareableInterfaceObject => Ok(NativeRet::Word(0)),
