@@ -128,3 +128,32 @@ fn multiselectable_applets_get_the_multiselectable_callbacks() {
         Some(jcos_vm::Outcome::Completed(false))
     );
 }
+
+#[test]
+fn load_errors_name_the_package_and_the_problem() {
+    let (Ok(client), Ok(ops_cap)) = (
+        std::fs::read(fixture_dir("sio-client").join("client.cap")),
+        std::fs::read(fixture_dir("ops").join("ops.cap")),
+    ) else {
+        println!("skipped: ../shared not present");
+        return;
+    };
+    let mut vm = Vm::new().expect("VM");
+    // The client imports the server package (F04A434F531003), which is not loaded.
+    let err = vm.load_bytes(&client).expect_err("missing import");
+    assert!(matches!(
+        &err.info().kind,
+        jcos_vm::link::LoadErrorKind::MissingImport { aid, major: 1, .. } if aid == "F04A434F531003"
+    ));
+    assert_eq!(err.info().package, "golden/sio/client");
+    vm.load_bytes(&ops_cap).expect("ops loads");
+    let again = vm.load_bytes(&ops_cap).expect_err("already loaded");
+    assert_eq!(
+        again.info().kind,
+        jcos_vm::link::LoadErrorKind::AlreadyLoaded
+    );
+    // A failed load leaves the card as it was: the ops applet still installs.
+    let aid = common::hex("F04A434F53100101");
+    let mut rt = common::TestRuntime::default();
+    assert!(vm.install(&aid, &aid, &[], &mut rt).is_ok());
+}

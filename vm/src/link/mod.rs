@@ -251,8 +251,11 @@ fn hex(bytes: &[u8]) -> String {
 pub fn link(cap: &CapFile, program: &Program, static_seg: u16) -> Result<LinkedPackage, LoadError> {
     let aid = cap.header.package.aid.as_bytes().to_vec();
     let name = cap
-        .header
-        .package_name_dotted()
+        .package_name()
+        .or_else(|| {
+            let d = cap.debug.as_ref()?;
+            d.string(d.package_name_index)
+        })
         .map(|n| n.replace('.', "/"))
         .unwrap_or_else(|| hex(&aid));
     let fail = |kind| LoadError::new(name.clone(), "", kind);
