@@ -151,4 +151,6 @@ pub enum BenchKind {
     Apdu,
     /// Cold start of `jcos send` on a new image: time to first response and peak memory.
     ColdStart,
+    /// Java Card bytecodes per second through the interpreter's dispatch loop.
+    Vm,
 }

@@ -32,12 +32,22 @@ struct ColdStartFigure {
     peak_memory_kib: Option<u64>,
 }
 
+#[derive(Debug, Serialize)]
+struct VmFigure {
+    kernel: &'static str,
+    bytecodes: u64,
+    seconds: f64,
+    bytecodes_per_second: f64,
+}
+
 #[derive(Debug, Default, Serialize)]
 struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     apdu: Option<ApduFigure>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cold_start: Option<ColdStartFigure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vm: Option<VmFigure>,
 }
 
 /// Runs the chosen benchmarks and prints their figures.
@@ -67,6 +77,19 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         }
         report.cold_start = Some(figure);
     }
+    if all || args.which == Some(BenchKind::Vm) {
+        let figure = vm_throughput()?;
+        if !args.json {
+            println!(
+                "vm          {}: {:.1} M bytecodes/s ({} bytecodes in {:.2} s)",
+                figure.kernel,
+                figure.bytecodes_per_second / 1e6,
+                figure.bytecodes,
+                figure.seconds
+            );
+        }
+        report.vm = Some(figure);
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
@@ -94,6 +117,18 @@ fn apdu_throughput() -> ApduFigure {
         seconds,
         apdus_per_second: apdus as f64 / seconds,
     }
+}
+
+/// Bytecodes per second of the interpreter on its compute kernel, for about 400 M bytecodes.
+fn vm_throughput() -> anyhow::Result<VmFigure> {
+    let report = jcos_vm::interp::bench::bench_loop(400_000_000)
+        .map_err(|e| anyhow::anyhow!("vm benchmark: {e}"))?;
+    Ok(VmFigure {
+        kernel: "short arithmetic, byte arrays, static calls, counted loop",
+        bytecodes: report.executed,
+        seconds: report.elapsed.as_secs_f64(),
+        bytecodes_per_second: report.bytecodes_per_second(),
+    })
 }
 
 /// Wall time and peak memory of `jcos send IMAGE <SELECT>` as separate processes.
