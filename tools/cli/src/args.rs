@@ -21,7 +21,7 @@ pub enum Command {
     /// Create and inspect card images.
     #[command(subcommand)]
     Card(CardCommand),
-    /// Send command APDUs (hex) to a card image and print the responses.
+    /// Send command APDUs (hex) to a card (image, --tcp or --reader) and print the responses.
     Send(SendArgs),
     /// Run one script (apdutool `.scr`, jcos `.rhai`, or a fixture `session`) against a card.
     Run(RunArgs),
@@ -32,6 +32,8 @@ pub enum Command {
     Shell(ShellArgs),
     /// Measure and print performance figures (nothing is asserted).
     Bench(BenchArgs),
+    /// Serve card images to PC/SC programs (through vpcd in pcscd) and over loopback TCP.
+    Serve(ServeArgs),
 }
 
 /// `jcos card ...`
@@ -72,14 +74,31 @@ pub struct CardInfoArgs {
     pub json: bool,
 }
 
+/// A card reached through a transport instead of an image file: shared by the commands that
+/// talk to one card (`send`, `run`, and later `gp`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RemoteCardArgs {
+    /// Talk to the card that `jcos serve --tcp` serves at HOST:PORT instead of an image.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "reader")]
+    pub tcp: Option<String>,
+    /// Talk to the card in this PC/SC reader (its full name, or a part matching one reader
+    /// only) instead of an image. Needs a jcos built with the `pcsc` feature.
+    #[arg(long, value_name = "NAME")]
+    pub reader: Option<String>,
+}
+
 /// `jcos send`
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// The card image; its persistent state is updated after the exchange.
-    pub image: PathBuf,
+    /// The card image, updated after the exchange; left out with --tcp or --reader.
+    #[arg(value_name = "IMAGE")]
+    pub image: Option<PathBuf>,
     /// Command APDUs in hex, one per argument (spaces inside an argument are allowed).
-    #[arg(required = true, value_name = "APDU")]
+    #[arg(value_name = "APDU")]
     pub apdus: Vec<String>,
+    /// Where the card is when it is not an image.
+    #[command(flatten)]
+    pub remote: RemoteCardArgs,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -91,8 +110,11 @@ pub struct RunArgs {
     /// The script file: `*.scr` (apdutool), `*.rhai` (jcos script), `session`/`*.session`.
     pub script: PathBuf,
     /// Run against this card image (updated afterwards) instead of a fresh in-memory card.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["tcp", "reader"])]
     pub card: Option<PathBuf>,
+    /// Where the card is when it is neither an image nor a fresh in-memory card.
+    #[command(flatten)]
+    pub remote: RemoteCardArgs,
     /// Protocol of the fresh in-memory card (ignored with --card).
     #[arg(long, value_enum, default_value = "t1")]
     pub protocol: ProtocolArg,
@@ -151,6 +173,30 @@ pub enum BenchKind {
     Apdu,
     /// Cold start of `jcos send` on a new image: time to first response and peak memory.
     ColdStart,
+    /// APDUs per second through pcscd + vpcd from a Python PC/SC (pyscard) client.
+    Pcsc,
+    /// APDUs per second over the loopback TCP protocol of `jcos serve --tcp`.
+    Tcp,
     /// Java Card bytecodes per second through the interpreter's dispatch loop.
     Vm,
+}
+
+/// `jcos serve`
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("endpoint").required(true).multiple(true).args(["vpcd", "tcp"])))]
+pub struct ServeArgs {
+    /// Card images to serve; each is saved after every APDU that changed it.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<PathBuf>,
+    /// Connect the cards to vsmartcard's vpcd driver inside pcscd at HOST:PORT (Debian's
+    /// configuration listens on 35963 and 35964); the Nth card uses PORT+N.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub vpcd: Option<String>,
+    /// Serve the cards over TCP on this loopback HOST:PORT, the Nth card on PORT+N (port 0:
+    /// free ports, printed at start).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub tcp: Option<String>,
+    /// Log every APDU and response, with the card's processing time, to standard error.
+    #[arg(long)]
+    pub trace: bool,
 }

@@ -5,7 +5,9 @@ mod card;
 mod conformance;
 mod run;
 mod send;
+mod serve;
 mod shell;
+mod target;
 
 use crate::args::{CardCommand, Cli, Command, ConformanceCommand, ProtocolArg};
 use crate::Outcome;
@@ -21,6 +23,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Conformance(ConformanceCommand::Run(args)) => conformance::run(&args),
         Command::Shell(args) => shell::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }
 
