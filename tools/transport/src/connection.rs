@@ -37,7 +37,9 @@ pub(crate) fn serve(
     shutdown: &Shutdown,
     log: &Log,
 ) -> Result<End, ConnectionError> {
-    stream.set_read_timeout(Some(POLL)).map_err(FrameError::Io)?;
+    stream
+        .set_read_timeout(Some(POLL))
+        .map_err(FrameError::Io)?;
     // Answers are small and latency-bound: never hold them back for coalescing.
     stream.set_nodelay(true).map_err(FrameError::Io)?;
     let mut reader = FrameReader::new();

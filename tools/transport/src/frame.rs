@@ -101,9 +101,8 @@ impl Request {
 
 /// Writes one frame as a single buffer, so it leaves in one segment even with Nagle off.
 pub fn write_frame(out: &mut impl Write, payload: &[u8]) -> Result<(), FrameError> {
-    let len = u16::try_from(payload.len()).map_err(|_| FrameError::TooLong {
-        len: payload.len(),
-    })?;
+    let len =
+        u16::try_from(payload.len()).map_err(|_| FrameError::TooLong { len: payload.len() })?;
     if len == 0 {
         return Err(FrameError::Empty);
     }
@@ -238,18 +237,37 @@ mod tests {
     #[test]
     fn control_codes_are_vpcds() {
         // vsmartcard vpcd.h: VPCD_CTRL_OFF 0, VPCD_CTRL_ON 1, VPCD_CTRL_RESET 2, VPCD_CTRL_ATR 4.
-        assert_eq!(Request::decode(vec![0]), Ok(Request::Control(Control::PowerOff)));
-        assert_eq!(Request::decode(vec![1]), Ok(Request::Control(Control::PowerOn)));
-        assert_eq!(Request::decode(vec![2]), Ok(Request::Control(Control::Reset)));
-        assert_eq!(Request::decode(vec![4]), Ok(Request::Control(Control::GetAtr)));
+        assert_eq!(
+            Request::decode(vec![0]),
+            Ok(Request::Control(Control::PowerOff))
+        );
+        assert_eq!(
+            Request::decode(vec![1]),
+            Ok(Request::Control(Control::PowerOn))
+        );
+        assert_eq!(
+            Request::decode(vec![2]),
+            Ok(Request::Control(Control::Reset))
+        );
+        assert_eq!(
+            Request::decode(vec![4]),
+            Ok(Request::Control(Control::GetAtr))
+        );
         assert_eq!(Request::decode(vec![3]), Err(UnknownControl(3)));
-        assert_eq!(Request::decode(vec![0x00, 0x84]), Ok(Request::Apdu(vec![0x00, 0x84])));
+        assert_eq!(
+            Request::decode(vec![0x00, 0x84]),
+            Ok(Request::Apdu(vec![0x00, 0x84]))
+        );
     }
 
     #[test]
     fn frames_survive_timeouts_and_split_reads() {
         let mut input = Trickle {
-            pieces: vec![vec![0x00], vec![0x05, 0x00, 0xA4], vec![0x04, 0x00, 0x00, 0x00, 0x01, 0x01]],
+            pieces: vec![
+                vec![0x00],
+                vec![0x05, 0x00, 0xA4],
+                vec![0x04, 0x00, 0x00, 0x00, 0x01, 0x01],
+            ],
             timeout_next: false,
         };
         let mut reader = FrameReader::new();
@@ -261,21 +279,30 @@ mod tests {
                 Polled::Closed => break,
             }
         }
-        assert_eq!(
-            frames,
-            vec![vec![0x00, 0xA4, 0x04, 0x00, 0x00], vec![0x01]]
-        );
+        assert_eq!(frames, vec![vec![0x00, 0xA4, 0x04, 0x00, 0x00], vec![0x01]]);
     }
 
     #[test]
     fn a_frame_cut_short_is_an_error() {
         let mut input: &[u8] = &[0x00, 0x05, 0x00, 0xA4];
         let err = FrameReader::new().read_blocking(&mut input).unwrap_err();
-        assert!(matches!(err, FrameError::Truncated { expected: 7, received: 4 }), "{err}");
+        assert!(
+            matches!(
+                err,
+                FrameError::Truncated {
+                    expected: 7,
+                    received: 4
+                }
+            ),
+            "{err}"
+        );
         let mut cut_header: &[u8] = &[0x00];
         assert!(matches!(
             FrameReader::new().read_blocking(&mut cut_header),
-            Err(FrameError::Truncated { expected: 2, received: 1 })
+            Err(FrameError::Truncated {
+                expected: 2,
+                received: 1
+            })
         ));
     }
 
@@ -286,7 +313,10 @@ mod tests {
             FrameReader::new().read_blocking(&mut input),
             Err(FrameError::Empty)
         ));
-        assert!(matches!(write_frame(&mut Vec::new(), &[]), Err(FrameError::Empty)));
+        assert!(matches!(
+            write_frame(&mut Vec::new(), &[]),
+            Err(FrameError::Empty)
+        ));
     }
 
     #[test]
@@ -310,7 +340,10 @@ mod tests {
         let mut wire = Vec::new();
         write_frame(&mut wire, &payload).unwrap();
         let mut input = wire.as_slice();
-        assert_eq!(FrameReader::new().read_blocking(&mut input).unwrap(), Some(payload));
+        assert_eq!(
+            FrameReader::new().read_blocking(&mut input).unwrap(),
+            Some(payload)
+        );
         assert_eq!(FrameReader::new().read_blocking(&mut input).unwrap(), None);
     }
 }

@@ -75,7 +75,10 @@ pub enum TransportError {
         available: Vec<String>,
     },
     /// A part of the reader name matches several readers.
-    #[error("{name:?} matches several PC/SC readers: {}; give the full name", list(matches))]
+    #[error(
+        "{name:?} matches several PC/SC readers: {}; give the full name",
+        list(matches)
+    )]
     AmbiguousReader {
         /// The name asked for.
         name: String,

@@ -12,7 +12,9 @@ pub struct Log {
 
 impl std::fmt::Debug for Log {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Log").field("trace", &self.trace).finish_non_exhaustive()
+        f.debug_struct("Log")
+            .field("trace", &self.trace)
+            .finish_non_exhaustive()
     }
 }
 

@@ -42,7 +42,9 @@ pub enum PcscdError {
         hint: String,
     },
     /// Another pcscd runs on this machine.
-    #[error("another pcscd is running (pid {pid}, see {PID_FILE}); pcsc-lite allows one per machine")]
+    #[error(
+        "another pcscd is running (pid {pid}, see {PID_FILE}); pcsc-lite allows one per machine"
+    )]
     AlreadyRunning {
         /// Its process id.
         pid: u32,
@@ -71,17 +73,37 @@ pub fn find_program(name: &str) -> Option<PathBuf> {
 
 /// The vpcd driver library, if installed.
 pub fn vpcd_driver() -> Option<PathBuf> {
-    VPCD_DRIVERS
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
+    VPCD_DRIVERS.iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
+/// A Python PC/SC client that sends one APDU in a loop for a given time and prints
+/// `{"apdus": N, "seconds": S, "unexpected": U}`; arguments: reader, seconds, APDU, expected SW.
+pub const PYSCARD_APDU_LOOP: &str = include_str!("../scripts/apdu_loop.py");
+
+/// A Python 3 that can import pyscard (Debian's python3-pyscard installs it for
+/// `/usr/bin/python3`, which a `python3` earlier on `PATH` may not be).
+pub fn python_with_pyscard() -> Option<PathBuf> {
+    let mut candidates = vec![PathBuf::from("/usr/bin/python3")];
+    candidates.extend(find_program("python3"));
+    candidates.into_iter().find(|python| {
+        Command::new(python)
+            .args(["-c", "import smartcard.scard"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    })
 }
 
 /// The process id of a running pcscd, from its pid file.
 pub fn running_pcscd() -> Option<u32> {
     let text = fs::read_to_string(PID_FILE).ok()?;
     let pid: u32 = text.trim().parse().ok()?;
-    Path::new("/proc").join(pid.to_string()).exists().then_some(pid)
+    Path::new("/proc")
+        .join(pid.to_string())
+        .exists()
+        .then_some(pid)
 }
 
 /// A pcscd child process with `slots` vpcd slots, stopped when dropped.
@@ -134,6 +156,11 @@ impl PrivatePcscd {
     /// The `HOST:PORT` a card connects to for slot `slot`.
     pub fn vpcd_addr(&self, slot: u16) -> String {
         format!("127.0.0.1:{}", self.base_port.saturating_add(slot))
+    }
+
+    /// The PC/SC name of the reader of slot `slot`.
+    pub fn reader_name(&self, slot: u16) -> String {
+        format!("{READER_PREFIX} {} 00 {:02X}", slot / 2, slot % 2)
     }
 
     /// The number of vpcd slots (readers).

@@ -42,9 +42,10 @@ impl ServedCard {
     pub fn open(path: &Path) -> Result<Self, KeepError> {
         let card = Card::open_image(path)?;
         let keeper = ImageKeeper::new(path, &card)?;
-        let label = path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let label = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         Ok(Self {
             card,
             label,
@@ -88,7 +89,11 @@ impl ServedCard {
             Request::Control(control) => {
                 if log.tracing() && *control != Control::GetAtr {
                     // vpcd polls presence with GET ATR several times a second: those stay out.
-                    log.line(format_args!("[{} {via}] {}", self.label, describe(*control)));
+                    log.line(format_args!(
+                        "[{} {via}] {}",
+                        self.label,
+                        describe(*control)
+                    ));
                 }
                 match control {
                     Control::PowerOff => self.card.power_off(),
@@ -131,7 +136,10 @@ impl ServedCard {
         match keeper.checkpoint(&self.card) {
             Ok(saved) => saved,
             Err(e) => {
-                log.line(format_args!("[{} {via}] cannot save the card image: {e}", self.label));
+                log.line(format_args!(
+                    "[{} {via}] cannot save the card image: {e}",
+                    self.label
+                ));
                 false
             }
         }

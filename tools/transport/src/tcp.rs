@@ -86,7 +86,9 @@ impl TcpServer {
             .local_addr()
             .map_or_else(|_| "tcp".to_string(), |a| format!("tcp {a}"));
         if let Err(e) = self.listener.set_nonblocking(true) {
-            log.line(format_args!("[{label} {local}] cannot poll the listener: {e}"));
+            log.line(format_args!(
+                "[{label} {local}] cannot poll the listener: {e}"
+            ));
             return;
         }
         while !shutdown.is_requested() {

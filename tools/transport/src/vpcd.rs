@@ -69,7 +69,8 @@ impl VpcdClient {
             backoff = BACKOFF_START;
             self.log.line(format_args!("[{label} {via}] connected"));
             let mut stream = stream;
-            let result = connection::serve(&mut stream, &self.card, &via, &self.shutdown, &self.log);
+            let result =
+                connection::serve(&mut stream, &self.card, &via, &self.shutdown, &self.log);
             // However the connection ended, the card left the reader.
             lock(&self.card).power_off();
             match result {

@@ -18,7 +18,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
     let mut card = target.open()?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let outcome = run_script_file(&args.script, card.transport(), &mut out, RunOptions::default())?;
+    let outcome = run_script_file(
+        &args.script,
+        card.transport(),
+        &mut out,
+        RunOptions::default(),
+    )?;
     card.finish()?;
     match outcome {
         jcos_script::Outcome::Passed => Ok(Outcome::Pass),
