@@ -2,6 +2,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod classfile;
+pub mod jar;
 pub mod javac;
 pub mod jvm;
+pub mod stubs;

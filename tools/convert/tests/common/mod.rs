@@ -45,8 +45,22 @@ pub fn compile(
     classes
 }
 
+/// The shared directory beside the repository (`$JCOS_SHARED` overrides), if present.
+pub fn shared_dir() -> Option<PathBuf> {
+    let d = std::env::var_os("JCOS_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    d.is_dir().then_some(d)
+}
+
 /// The shared golden fixtures directory, if present.
 pub fn golden_dir() -> Option<PathBuf> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/jcvm-golden");
-    d.is_dir().then_some(d)
+    shared_dir()
+        .map(|d| d.join("fixtures/jcvm-golden"))
+        .filter(|d| d.is_dir())
+}
+
+/// The repository's `applets/` directory.
+pub fn applets_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../applets")
 }

@@ -1,0 +1,62 @@
+//! The API tables applets compile and link against: the built-in Java Card 3.0.5 and
+//! GlobalPlatform 1.6 tables of `jcos-vm`, and the `jcos.framework` table of jcos's own COS
+//! services (`applets/api/jcos-framework.json`, embedded here in the same schema).
+
+use jcos_vm::api::ApiTable;
+use jcos_vm::export::PackageView;
+
+/// The `jcos.framework` table as committed under `applets/api/`.
+pub const JCOS_FRAMEWORK_JSON: &str = include_str!("../../../applets/api/jcos-framework.json");
+
+/// File name the `jcos.framework` table is known by.
+pub const JCOS_FRAMEWORK_TABLE: &str = "jcos-framework.json";
+
+/// A table that failed to load.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("API table {table}: {message}")]
+pub struct ApiTableError {
+    /// Which table.
+    pub table: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Every API table, named by its file.
+#[derive(Debug, Clone)]
+pub struct ApiSet {
+    /// (file name, table), Java Card first, then GlobalPlatform, then jcos.
+    pub tables: Vec<(String, ApiTable)>,
+}
+
+impl ApiSet {
+    /// The built-in tables and the jcos framework table.
+    pub fn load() -> Result<ApiSet, ApiTableError> {
+        let builtin = jcos_vm::api::builtin().map_err(|e| ApiTableError {
+            table: e.table.to_string(),
+            message: e.message.clone(),
+        })?;
+        let jcos: ApiTable =
+            serde_json::from_str(JCOS_FRAMEWORK_JSON).map_err(|e| ApiTableError {
+                table: JCOS_FRAMEWORK_TABLE.into(),
+                message: e.to_string(),
+            })?;
+        Ok(ApiSet {
+            tables: vec![
+                ("javacard-3.0.5.json".into(), builtin.javacard.clone()),
+                (
+                    "globalplatform-1.6.json".into(),
+                    builtin.globalplatform.clone(),
+                ),
+                (JCOS_FRAMEWORK_TABLE.into(), jcos),
+            ],
+        })
+    }
+
+    /// The resolved views of every package, in table order.
+    pub fn views(&self) -> Vec<PackageView> {
+        self.tables
+            .iter()
+            .flat_map(|(_, t)| t.packages.iter().map(|p| p.to_view()))
+            .collect()
+    }
+}
