@@ -19,4 +19,6 @@ pub mod runtime;
 pub mod verify;
 pub mod vm;
 
-pub use vm::{AppletId, InstallError, Outcome, UncaughtKind, Vm, VmConfig, VmError};
+pub use vm::{
+    AppletId, DeleteError, InstallError, InstallParams, Outcome, UncaughtKind, Vm, VmConfig, VmError,
+};

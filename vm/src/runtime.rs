@@ -51,9 +51,17 @@ pub trait Runtime {
     /// Fills `dst` with random bytes (for natives such as `RandomData`).
     fn random(&mut self, dst: &mut [u8]);
 
-    /// Whether an applet instance with this AID is installed and selectable
-    /// (`JCSystem.lookupAID`, `isAppletActive` use it with the VM's own applet table).
+    /// Whether the applet instance with this AID is active on some logical channel
+    /// (`JCSystem.isAppletActive`, JCRE 3.0.5 §4.2).
     fn applet_active(&self, aid: &[u8]) -> bool {
+        let _ = aid;
+        false
+    }
+
+    /// Whether the card already uses this AID for something the VM's applet table does not
+    /// hold: a package, or an applet the card implements natively. `Applet.register` refuses
+    /// such an AID with `SystemException.ILLEGAL_AID`.
+    fn aid_in_use(&self, aid: &[u8]) -> bool {
         let _ = aid;
         false
     }

@@ -4,7 +4,7 @@
 
 use crate::cap::CapFile;
 use crate::export::MemberKind;
-use crate::heap::{Access, ArrayData, Body, ContextId, Heap, Memory, ObjRef};
+use crate::heap::{Access, ArrayData, Body, ContextId, Heap, Memory, NativeState, ObjRef};
 use crate::interp::{Completion, Env, Limits, Machine, Thrown, Trap, VmException};
 use crate::link::{self, LoadError, LoadErrorKind};
 use crate::native::{self, Jcre, JcreError, DEFAULT_APDU_BUFFER};
@@ -117,6 +117,15 @@ struct AppletTokens {
     process: u8,
     multi_select: u8,
     multi_deselect: u8,
+    uninstall: u8,
+}
+
+/// API interfaces the JCRE checks applets against.
+#[derive(Clone, Copy, Debug)]
+struct Markers {
+    multi_selectable: Option<ClassId>,
+    extended_length: Option<ClassId>,
+    applet_event: Option<ClassId>,
 }
 
 /// The Java Card VM of one card.
@@ -127,10 +136,54 @@ pub struct Vm {
     jcre: Jcre,
     machine: Machine,
     tokens: AppletTokens,
+    markers: Markers,
 }
 
 /// `javacard.framework.MultiSelectable`.
 const MULTI_SELECTABLE: &str = "javacard/framework/MultiSelectable";
+/// `javacardx.apdu.ExtendedLength`.
+const EXTENDED_LENGTH: &str = "javacardx/apdu/ExtendedLength";
+/// `javacard.framework.AppletEvent`.
+const APPLET_EVENT: &str = "javacard/framework/AppletEvent";
+
+/// The install parameter block handed to an applet's `install(byte[], short, byte)`
+/// (JCRE 3.0.5 §11.1.4, GlobalPlatform 2.3 §11.5.2.3.2): the instance AID, the control
+/// information and the application parameters, each preceded by its length byte.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InstallParams<'a> {
+    /// The AID the instance registers under.
+    pub instance_aid: &'a [u8],
+    /// Control information (privileges and the like; empty on a card without
+    /// GlobalPlatform).
+    pub control: &'a [u8],
+    /// Application-specific parameters (the C9 data).
+    pub application: &'a [u8],
+}
+
+impl InstallParams<'_> {
+    /// The block as `install` receives it; `None` when it exceeds the 127 bytes `bLength`
+    /// can describe or a part exceeds 255 bytes.
+    pub fn block(&self) -> Option<Vec<u8>> {
+        let mut block = Vec::new();
+        for part in [self.instance_aid, self.control, self.application] {
+            block.push(u8::try_from(part.len()).ok()?);
+            block.extend_from_slice(part);
+        }
+        i8::try_from(block.len()).ok()?;
+        Some(block)
+    }
+}
+
+/// Why an applet instance or a package cannot be deleted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeleteError {
+    /// No such applet instance or package.
+    #[error("no such applet instance or package")]
+    Unknown,
+    /// Objects of the instance are referenced from another context (JCRE 3.0.5 §11.3.4.1).
+    #[error("objects of the applet instance are referenced from another context")]
+    Referenced,
+}
 
 fn framework_token(class: &str, name: &str, descriptor: &str) -> Result<u8, VmError> {
     crate::api::builtin()
@@ -170,6 +223,12 @@ impl Vm {
             process: applet_token("process", "(Ljavacard/framework/APDU;)V")?,
             multi_select: framework_token(MULTI_SELECTABLE, "select", "(Z)Z")?,
             multi_deselect: framework_token(MULTI_SELECTABLE, "deselect", "(Z)V")?,
+            uninstall: framework_token(APPLET_EVENT, "uninstall", "()V")?,
+        };
+        let markers = Markers {
+            multi_selectable: program.class_by_name(MULTI_SELECTABLE),
+            extended_length: program.class_by_name(EXTENDED_LENGTH),
+            applet_event: program.class_by_name(APPLET_EVENT),
         };
         Ok(Vm {
             program,
@@ -177,6 +236,7 @@ impl Vm {
             jcre,
             machine: Machine::new(config.limits),
             tokens,
+            markers,
         })
     }
 
@@ -256,10 +316,8 @@ impl Vm {
         })
     }
 
-    /// Creates an applet instance: runs the class's static `install(byte[], short, byte)`
-    /// with the install parameter block (instance AID, empty control information, the
-    /// application parameters) in a global array, in the package's context. The applet
-    /// must call `register`.
+    /// Creates an applet instance with empty control information: see
+    /// [`Vm::install_with`].
     pub fn install(
         &mut self,
         class_aid: &[u8],
@@ -267,16 +325,30 @@ impl Vm {
         app_params: &[u8],
         runtime: &mut dyn Runtime,
     ) -> Result<AppletId, InstallError> {
+        let params = InstallParams {
+            instance_aid,
+            control: &[],
+            application: app_params,
+        };
+        self.install_with(class_aid, params, runtime)
+    }
+
+    /// Creates an applet instance: runs the class's static `install(byte[], short, byte)`
+    /// with the install parameter block in a global array, in the package's context
+    /// (JCRE 3.0.5 §3.1, §11.1.4). The applet must call `register`; an install that throws
+    /// or does not register leaves no instance behind.
+    pub fn install_with(
+        &mut self,
+        class_aid: &[u8],
+        params: InstallParams<'_>,
+        runtime: &mut dyn Runtime,
+    ) -> Result<AppletId, InstallError> {
         let (pkg, install) = self
             .applet_class(class_aid)
             .ok_or_else(|| InstallError::UnknownApplet(hex(class_aid)))?;
-        let mut block = Vec::new();
-        for part in [instance_aid, &[][..], app_params] {
-            block.push(u8::try_from(part.len()).map_err(|_| InstallError::Parameters)?);
-            block.extend_from_slice(part);
-        }
+        let block = params.block().ok_or(InstallError::Parameters)?;
         let len = i8::try_from(block.len()).map_err(|_| InstallError::Parameters)?;
-        let params = self
+        let array = self
             .heap
             .alloc_array(
                 ContextId::JCRE,
@@ -284,15 +356,15 @@ impl Vm {
                 ArrayData::Byte(block.iter().map(|b| *b as i8).collect()),
             )
             .map_err(|_| InstallError::Failed(SW_UNKNOWN))?;
-        let _ = self.heap.set_access(params, Access::GlobalArray);
+        let _ = self.heap.set_access(array, Access::GlobalArray);
         self.jcre.install = Some(native::InstallContext {
-            aid: instance_aid.to_vec(),
+            aid: params.instance_aid.to_vec(),
             registered: None,
         });
         let ctx = self.package_context(pkg);
         let outcome = self.run_with(
             MethodTarget::Bytecode(install),
-            &[params.word(), 0, i32::from(len)],
+            &[array.word(), 0, i32::from(len)],
             ctx,
             runtime,
         );
@@ -301,10 +373,8 @@ impl Vm {
             Outcome::Completed(_) => registered.map(AppletId).ok_or(InstallError::NotRegistered),
             other => {
                 // A failed install leaves no instance behind.
-                if let Some(i) = registered {
-                    if i + 1 == self.jcre.applets.len() {
-                        self.jcre.applets.pop();
-                    }
+                if let Some(entry) = registered.and_then(|i| self.jcre.applets.get_mut(i)) {
+                    entry.deleted = true;
                 }
                 Err(InstallError::Failed(other.status_word()))
             }
@@ -316,18 +386,53 @@ impl Vm {
         self.jcre
             .applets
             .iter()
-            .position(|a| a.aid == aid)
+            .position(|a| a.aid == aid && !a.deleted)
             .map(AppletId)
     }
 
     /// The instance AID of an applet.
     pub fn applet_aid(&self, applet: AppletId) -> Option<&[u8]> {
-        self.jcre.applets.get(applet.0).map(|a| a.aid.as_slice())
+        self.entry(applet).map(|a| a.aid.as_slice())
     }
 
     /// The context of an applet.
     pub fn applet_context(&self, applet: AppletId) -> Option<ContextId> {
-        self.jcre.applets.get(applet.0).map(|a| a.context)
+        self.entry(applet).map(|a| a.context)
+    }
+
+    /// The package whose applet class the instance is of.
+    pub fn applet_package(&self, applet: AppletId) -> Option<PackageId> {
+        let class = self.applet_class_id(applet)?;
+        self.program.class(class).map(|c| c.package)
+    }
+
+    fn entry(&self, applet: AppletId) -> Option<&native::AppletEntry> {
+        self.jcre.applets.get(applet.0).filter(|e| !e.deleted)
+    }
+
+    fn applet_class_id(&self, applet: AppletId) -> Option<ClassId> {
+        let entry = self.entry(applet)?;
+        match &self.heap.get(entry.instance).ok()?.body {
+            Body::Instance(i) => Some(ClassId(i.class)),
+            Body::Array(_) => None,
+        }
+    }
+
+    fn implements(&self, applet: AppletId, iface: Option<ClassId>) -> Option<(ClassId, ClassId)> {
+        let iface = iface?;
+        let class = self.applet_class_id(applet)?;
+        self.program
+            .class(class)?
+            .interfaces
+            .contains(&iface)
+            .then_some((class, iface))
+    }
+
+    /// Whether the applet implements `javacardx.apdu.ExtendedLength` and so may receive
+    /// extended length APDUs.
+    pub fn is_extended_length_aware(&self, applet: AppletId) -> bool {
+        self.implements(applet, self.markers.extended_length)
+            .is_some()
     }
 
     /// Calls the applet's `select()`; `Completed(false)` means it refused selection.
@@ -341,17 +446,7 @@ impl Vm {
     }
 
     fn multiselectable(&self, applet: AppletId) -> Option<(ClassId, ClassId)> {
-        let entry = self.jcre.applets.get(applet.0)?;
-        let iface = self.program.class_by_name(MULTI_SELECTABLE)?;
-        let Body::Instance(i) = &self.heap.get(entry.instance).ok()?.body else {
-            return None;
-        };
-        let class = ClassId(i.class);
-        self.program
-            .class(class)?
-            .interfaces
-            .contains(&iface)
-            .then_some((class, iface))
+        self.implements(applet, self.markers.multi_selectable)
     }
 
     /// Calls `MultiSelectable.select(appInstAlreadyActive)` (JCRE 3.0.5 §4.2) when the applet
@@ -366,8 +461,9 @@ impl Vm {
         self.call_multi(applet, token, already_active, runtime)
     }
 
-    /// Calls `MultiSelectable.deselect(appInstStillActive)` when the applet implements it;
-    /// transient CLEAR_ON_DESELECT memory is cleared only when no instance stays active.
+    /// Calls `MultiSelectable.deselect(appInstStillActive)` when the applet implements it.
+    /// The JCRE calls it only while the applet's context stays active on another channel, so
+    /// CLEAR_ON_DESELECT memory is kept (JCRE 3.0.5 §4.6).
     pub fn deselect_multi(
         &mut self,
         applet: AppletId,
@@ -375,13 +471,7 @@ impl Vm {
         runtime: &mut dyn Runtime,
     ) -> Option<Outcome> {
         let token = self.tokens.multi_deselect;
-        let outcome = self.call_multi(applet, token, still_active, runtime)?;
-        if !still_active {
-            if let Some(ctx) = self.applet_context(applet) {
-                self.heap.clear_on_deselect(ctx);
-            }
-        }
-        Some(outcome)
+        self.call_multi(applet, token, still_active, runtime)
     }
 
     fn call_multi(
@@ -393,17 +483,18 @@ impl Vm {
     ) -> Option<Outcome> {
         let (class, iface) = self.multiselectable(applet)?;
         let target = self.program.interface_target(class, iface, token)?;
-        let entry = self.jcre.applets.get(applet.0)?.clone();
+        let (instance, context) = self.entry(applet).map(|e| (e.instance, e.context))?;
         self.jcre.current = Some(applet.0);
         Some(self.run_with(
             target,
-            &[entry.instance.word(), i32::from(flag)],
-            entry.context,
+            &[instance.word(), i32::from(flag)],
+            context,
             runtime,
         ))
     }
 
-    /// Calls the applet's `deselect()` and clears its context's CLEAR_ON_DESELECT arrays.
+    /// Calls the applet's `deselect()` and clears its context's CLEAR_ON_DESELECT arrays
+    /// (JCRE 3.0.5 §4.6: deselection succeeds even when `deselect` throws).
     pub fn deselect(&mut self, applet: AppletId, runtime: &mut dyn Runtime) -> Outcome {
         let outcome = self.call_applet(applet, self.tokens.deselect, None, runtime);
         if let Some(ctx) = self.applet_context(applet) {
@@ -423,10 +514,149 @@ impl Vm {
         self.call_applet(applet, self.tokens.process, Some(apdu), runtime)
     }
 
-    /// Card reset: clears transient memory and rolls back an open transaction.
+    /// Card reset: clears transient memory, rolls back an open transaction and clears the
+    /// validated flag of every `OwnerPIN` (the API keeps it in CLEAR_ON_RESET memory).
     pub fn reset(&mut self) {
         self.heap.reset();
         self.jcre.current = None;
+        self.jcre.ctx_stack.clear();
+        for r in self.object_refs() {
+            let cleared = match self.heap.get(r).map(|o| &o.body) {
+                Ok(Body::Instance(crate::heap::Instance {
+                    native: NativeState::OwnerPin(pin),
+                    ..
+                })) if pin.validated => {
+                    let mut pin = pin.clone();
+                    pin.validated = false;
+                    Some(pin)
+                }
+                _ => None,
+            };
+            if let Some(pin) = cleared {
+                let _ = self
+                    .heap
+                    .set_volatile_native(r, NativeState::OwnerPin(pin));
+            }
+        }
+    }
+
+    /// Handles of every live object, in allocation order.
+    fn object_refs(&self) -> Vec<ObjRef> {
+        let live = self.heap.object_count();
+        let mut refs = Vec::with_capacity(live);
+        let mut index = 1usize;
+        while refs.len() < live {
+            let Some(r) = ObjRef::from_index(index) else {
+                break;
+            };
+            if self.heap.get(r).is_ok() {
+                refs.push(r);
+            }
+            index = index.saturating_add(1);
+            if index == usize::MAX {
+                break;
+            }
+        }
+        refs
+    }
+
+    /// Deletes an applet instance (JCRE 3.0.5 §11.3.4): refused while objects reachable from
+    /// it are referenced from another context's objects or another package's static fields
+    /// (reference fields are found conservatively: a word equal to a live handle counts);
+    /// otherwise the instance's `AppletEvent.uninstall` runs when it implements it (its
+    /// outcome does not stop the deletion) and the instance leaves the applet table.
+    pub fn delete_applet(
+        &mut self,
+        applet: AppletId,
+        runtime: &mut dyn Runtime,
+    ) -> Result<(), DeleteError> {
+        let (instance, context) = self
+            .entry(applet)
+            .map(|e| (e.instance, e.context))
+            .ok_or(DeleteError::Unknown)?;
+        if self.referenced_from_outside(instance, context) {
+            return Err(DeleteError::Referenced);
+        }
+        if let Some((class, iface)) = self.implements(applet, self.markers.applet_event) {
+            if let Some(target) = self
+                .program
+                .interface_target(class, iface, self.tokens.uninstall)
+            {
+                self.jcre.current = Some(applet.0);
+                let _ = self.run_with(target, &[instance.word()], context, runtime);
+                self.jcre.current = None;
+            }
+        }
+        if let Some(entry) = self.jcre.applets.get_mut(applet.0) {
+            entry.deleted = true;
+        }
+        Ok(())
+    }
+
+    /// Whether an object reachable from `root` inside `context` is referenced from an object
+    /// of another (non-JCRE) context or from a static field of another package.
+    fn referenced_from_outside(&self, root: ObjRef, context: ContextId) -> bool {
+        let mut reached = std::collections::HashSet::new();
+        let mut stack = vec![root];
+        while let Some(r) = stack.pop() {
+            if !reached.insert(r) {
+                continue;
+            }
+            for w in self.reference_words(r) {
+                if let Some(t) = ObjRef::from_word(w) {
+                    if self.heap.get(t).is_ok_and(|o| o.owner == context) {
+                        stack.push(t);
+                    }
+                }
+            }
+        }
+        let hit = |w: i32| ObjRef::from_word(w).is_some_and(|t| reached.contains(&t));
+        let foreign_object = self.object_refs().into_iter().any(|r| {
+            self.heap
+                .get(r)
+                .is_ok_and(|o| o.owner != context && o.owner != ContextId::JCRE)
+                && self.reference_words(r).into_iter().any(hit)
+        });
+        let own_seg = self
+            .program
+            .packages
+            .iter()
+            .enumerate()
+            .find(|(i, _)| self.package_context(PackageId(*i as u16)) == context)
+            .map(|(_, p)| p.static_seg);
+        let foreign_static = (0..self.heap.static_segments())
+            .filter(|seg| Some(*seg) != own_seg)
+            .filter_map(|seg| self.heap.static_image(seg))
+            .any(|img| img.refs.iter().copied().any(hit));
+        foreign_object || foreign_static
+    }
+
+    /// The words of an object that may hold references: every field word of an instance
+    /// (field types are not kept), the elements of a reference array.
+    fn reference_words(&self, r: ObjRef) -> Vec<i32> {
+        match self.heap.get(r).map(|o| &o.body) {
+            Ok(Body::Instance(i)) => i.fields.clone(),
+            Ok(Body::Array(a)) => match &a.data {
+                ArrayData::Reference { items, .. } => items.iter().map(|w| *w as i32).collect(),
+                _ => Vec::new(),
+            },
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Takes a package out of the card's name space after the registry deleted it: its AID
+    /// no longer satisfies imports and its applet classes can no longer be installed. Its
+    /// linked classes stay in the program (ids are never reused) but nothing reaches them.
+    pub fn retire_package(&mut self, pkg: PackageId) -> Result<(), DeleteError> {
+        let package = self
+            .program
+            .packages
+            .get_mut(usize::from(pkg.0))
+            .filter(|p| !p.builtin && !p.aid.is_empty())
+            .ok_or(DeleteError::Unknown)?;
+        package.aid.clear();
+        package.applets.clear();
+        Ok(())
     }
 
     fn call_applet(
@@ -436,10 +666,10 @@ impl Vm {
         arg: Option<i32>,
         runtime: &mut dyn Runtime,
     ) -> Outcome {
-        let Some(entry) = self.jcre.applets.get(applet.0).cloned() else {
+        let Some((instance, context)) = self.entry(applet).map(|e| (e.instance, e.context)) else {
             return Outcome::Uncaught(UncaughtKind::Jcre(VmException::Security));
         };
-        let class = match self.heap.get(entry.instance) {
+        let class = match self.heap.get(instance) {
             Ok(o) => match &o.body {
                 Body::Instance(i) => ClassId(i.class),
                 Body::Array(_) => {
@@ -452,9 +682,10 @@ impl Vm {
             return Outcome::Uncaught(UncaughtKind::Jcre(VmException::Security));
         };
         self.jcre.current = Some(applet.0);
-        let mut args = vec![entry.instance.word()];
-        args.extend(arg);
-        self.run_with(target, &args, entry.context, runtime)
+        match arg {
+            Some(a) => self.run_with(target, &[instance.word(), a], context, runtime),
+            None => self.run_with(target, &[instance.word()], context, runtime),
+        }
     }
 
     fn run_with(

@@ -42,7 +42,7 @@ pub(super) fn register(
     if owner != ctx || !matches!(env.heap.get(this)?.body, Body::Instance(_)) {
         return Err(VmException::System(SYSTEM_ILLEGAL_AID).into());
     }
-    if env.jcre.applet_by_aid(&aid).is_some() || env.runtime.applet_active(&aid) {
+    if env.jcre.applet_by_aid(&aid).is_some() || env.runtime.aid_in_use(&aid) {
         return Err(VmException::System(SYSTEM_ILLEGAL_AID).into());
     }
     let aid_object = env
@@ -61,6 +61,7 @@ pub(super) fn register(
         aid,
         aid_object,
         context: ctx,
+        deleted: false,
     });
     let index = env.jcre.applets.len() - 1;
     if let Some(i) = env.jcre.install.as_mut() {

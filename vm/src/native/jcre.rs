@@ -32,6 +32,9 @@ pub struct AppletEntry {
     pub aid_object: ObjRef,
     /// The applet's context (its package's).
     pub context: ContextId,
+    /// The instance was deleted: it keeps its index (applet ids stay stable) but no look-up
+    /// finds it any more.
+    pub deleted: bool,
 }
 
 /// The install in progress: the AID `register()` will use, and what got registered.
@@ -131,15 +134,17 @@ impl Jcre {
     /// the first registered applet of that context.
     pub fn applet_of_context(&self, ctx: ContextId) -> Option<&AppletEntry> {
         if let Some(e) = self.current.and_then(|i| self.applets.get(i)) {
-            if e.context == ctx {
+            if e.context == ctx && !e.deleted {
                 return Some(e);
             }
         }
-        self.applets.iter().find(|e| e.context == ctx)
+        self.applets
+            .iter()
+            .find(|e| e.context == ctx && !e.deleted)
     }
 
-    /// The applet entry with this AID.
+    /// The (not deleted) applet entry with this AID.
     pub fn applet_by_aid(&self, aid: &[u8]) -> Option<&AppletEntry> {
-        self.applets.iter().find(|e| e.aid == aid)
+        self.applets.iter().find(|e| e.aid == aid && !e.deleted)
     }
 }
