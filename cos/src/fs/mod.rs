@@ -1,0 +1,69 @@
+//! The ISO/IEC 7816-4 file system, a card OS service.
+//!
+//! - [`model`]: the tree (MF, DFs, EFs of every structure, internal EFs holding PINs and
+//!   keys) and the persistent writes that change it, committed all or nothing;
+//! - [`access`]: access conditions and their compact (`8C`) and expanded (`AB`) encodings;
+//! - [`lifecycle`]: the LCS byte;
+//! - [`fcp`]: file control parameters (SELECT's FCP/FCI/FMD, CREATE FILE's input);
+//! - [`security`]: each logical channel's current files and security status;
+//! - [`commands`]: the interindustry commands, each a function of (file system, channel
+//!   context, command) to (response, writes);
+//! - [`profile`]: personalisation from a TOML card profile;
+//! - [`api`]: the calls card services and natives use (open by path, read, update, check).
+
+pub mod access;
+pub mod api;
+pub mod commands;
+pub mod crypto;
+pub mod error;
+pub mod fcp;
+pub mod lifecycle;
+pub mod model;
+pub mod profile;
+pub mod security;
+pub mod tree;
+
+pub use access::{AccessRules, Condition, Operation};
+pub use commands::{handles, process, Outcome};
+pub use error::FsError;
+pub use lifecycle::LifeCycle;
+pub use model::{Commit, FileSystem, FsWrite, NodeId};
+pub use profile::{Profile, ProfileError};
+pub use security::ChannelContext;
+
+/// The file-system state of every logical channel of one power session.
+#[derive(Debug, Clone, Default)]
+pub struct FsSession {
+    channels: std::collections::BTreeMap<u8, ChannelContext>,
+}
+
+impl FsSession {
+    /// The context of `channel`, made (with the MF current) on first use.
+    pub fn channel(&mut self, channel: u8) -> &mut ChannelContext {
+        self.channels.entry(channel).or_default()
+    }
+
+    /// Forgets `channel`'s context, as when MANAGE CHANNEL closes it.
+    pub fn close(&mut self, channel: u8) {
+        self.channels.remove(&channel);
+    }
+}
+
+/// Runs one file-system command on `channel` and commits its writes to `fs`: the whole
+/// service as the router calls it. A refusal answers its status word and writes nothing.
+pub fn transmit<R: rand::Rng + ?Sized>(
+    fs: &mut FileSystem,
+    session: &mut FsSession,
+    channel: u8,
+    command: &jcos_apdu::CommandApdu,
+    rng: &mut R,
+) -> jcos_apdu::ResponseApdu {
+    let ctx = session.channel(channel);
+    match process(fs, ctx, command, rng) {
+        Ok(outcome) => match fs.commit(&outcome.writes, None) {
+            Ok(_) => jcos_apdu::ResponseApdu::new(outcome.data, outcome.sw),
+            Err(e) => jcos_apdu::ResponseApdu::status(e.into()),
+        },
+        Err(e) => jcos_apdu::ResponseApdu::status(e.into()),
+    }
+}
