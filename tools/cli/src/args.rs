@@ -34,6 +34,50 @@ pub enum Command {
     Bench(BenchArgs),
     /// Serve card images to PC/SC programs (through vpcd in pcscd) and over loopback TCP.
     Serve(ServeArgs),
+    /// Check CAP files.
+    #[command(subcommand)]
+    Cap(CapCommand),
+}
+
+/// `jcos cap ...`
+#[derive(Debug, Subcommand)]
+pub enum CapCommand {
+    /// Verify a CAP file as the card does before loading it: structure, references against
+    /// the imported packages' export data, and every method's bytecode. Exit 0 when it
+    /// verifies, 1 when it is rejected, 2 when a file cannot be read or parsed.
+    Verify(CapVerifyArgs),
+    /// Print every component of a CAP file readably: imports and constant pool with names
+    /// resolved from export data, classes and method tables, and each method's bytecode
+    /// disassembled with offsets, operands and exception handlers.
+    Dump(CapDumpArgs),
+}
+
+/// `jcos cap dump`
+#[derive(Debug, Args)]
+pub struct CapDumpArgs {
+    /// The CAP file, in JAR form or raw concatenated-component form.
+    pub file: PathBuf,
+    /// A directory whose `*.exp` files name imported user packages (matched by AID);
+    /// repeatable.
+    #[arg(long = "exp", value_name = "DIR")]
+    pub exp: Vec<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `jcos cap verify`
+#[derive(Debug, Args)]
+pub struct CapVerifyArgs {
+    /// The CAP file, in JAR form or raw concatenated-component form.
+    pub file: PathBuf,
+    /// A directory whose `*.exp` files describe imported user packages (matched by AID);
+    /// repeatable. The built-in Java Card 3.0.5 and GlobalPlatform 1.6 packages need none.
+    #[arg(long = "exp", value_name = "DIR")]
+    pub exp: Vec<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `jcos card ...`

@@ -113,10 +113,11 @@ impl<'p, 'a> MethodVerifier<'p, 'a> {
         mi: usize,
         info: MethodInfo<'a>,
         handlers: &[ExceptionHandlerInfo],
+        first_handler: usize,
         summary: &mut MethodSummary,
     ) -> Result<(Vec<Option<Insn>>, Vec<(usize, Result<Method, String>)>), VerifyError> {
         let code = info.bytecodes;
-        let label = pkg.method_label(ci, mi);
+        let label = pkg.method_name(ci, mi);
         let class_label = pkg.class_label(ci);
         let at = |pc: usize, kind: K| {
             let pc16 = u16::try_from(pc).unwrap_or(u16::MAX);
@@ -208,6 +209,10 @@ impl<'p, 'a> MethodVerifier<'p, 'a> {
             let target = rel(u32::from(h.handler_offset));
             let herr = |what: String| {
                 VerifyError::new(ComponentTag::METHOD, K::Handler(what))
+                    .at(first_handler
+                        .saturating_add(k)
+                        .saturating_mul(8)
+                        .saturating_add(1))
                     .in_class(class_label.as_str())
                     .in_method(label.as_str())
             };
@@ -252,7 +257,7 @@ impl<'p, 'a> MethodVerifier<'p, 'a> {
         let internal = pkg.classes.get(ci);
         let class = internal.map_or(pkg.object, |c| c.id);
         let superclass = internal.and_then(|c| c.superclass);
-        let label = method.label.clone();
+        let label = pkg.method_name(ci, mi);
         let mut v = MethodVerifier {
             pkg,
             ci,
@@ -449,6 +454,18 @@ impl<'p, 'a> MethodVerifier<'p, 'a> {
                     )?;
                 }
             }
+            if insn.opcode == Opcode::Jsr {
+                let ret = u16::try_from(pc.saturating_add(insn.len)).unwrap_or(u16::MAX);
+                if ctx.contains(&ret) {
+                    return Err(self.err_at(pc, K::Subroutine("recursive jsr".into())));
+                }
+                if ctx.len() >= MAX_SUBROUTINE_DEPTH {
+                    return Err(self.err_at(
+                        pc,
+                        K::Subroutine(format!("nested deeper than {MAX_SUBROUTINE_DEPTH}")),
+                    ));
+                }
+            }
             let next = self
                 .exec(pc, insn, &mut frame)
                 .map_err(|k| self.err_at(pc, k))?;
@@ -474,15 +491,6 @@ impl<'p, 'a> MethodVerifier<'p, 'a> {
                 }
                 Next::Stop => {}
                 Next::Jsr(t, ret) => {
-                    if ctx.contains(&ret) {
-                        return Err(self.err_at(pc, K::Subroutine("recursive jsr".into())));
-                    }
-                    if ctx.len() >= MAX_SUBROUTINE_DEPTH {
-                        return Err(self.err_at(
-                            pc,
-                            K::Subroutine(format!("nested deeper than {MAX_SUBROUTINE_DEPTH}")),
-                        ));
-                    }
                     let mut c = ctx.clone();
                     c.push(ret);
                     to(t, &c, &frame)?;
@@ -878,6 +886,12 @@ impl<'p, 'a> MethodVerifier<'p, 'a> {
                 t.label(self.class)
             )));
         }
+        if !internal && !access.public && !access.protected {
+            return Err(K::Access(format!(
+                "package-visible member {label} of another package used from {}",
+                t.label(self.class)
+            )));
+        }
         if !internal && access.protected && !access.public {
             if !t.is_subtype(self.class, class) {
                 return Err(K::Access(format!(
@@ -1119,7 +1133,8 @@ impl<'p, 'a> MethodVerifier<'p, 'a> {
             )));
         }
         self.pop_args(f, m)?;
-        self.pop_ref(f)?;
+        let obj = self.pop_ref(f)?;
+        self.check_access(m.class, m.access, m.internal.is_some(), &m.label, Some(obj))?;
         self.push_j(f, m.ret)
     }
 

@@ -88,7 +88,8 @@ pub fn verify(cap: &CapFile, imports: &dyn ImportResolver) -> Result<VerifyRepor
                     )),
                 )
                 .at(usize::from(info.offset))
-                .in_method(pkg.method_label(e.class_index, e.method_index)));
+                .in_class(pkg.class_label(e.class_index))
+                .in_method(pkg.method_name(e.class_index, e.method_index)));
             }
             continue;
         }
@@ -98,6 +99,7 @@ pub fn verify(cap: &CapFile, imports: &dyn ImportResolver) -> Result<VerifyRepor
             e.method_index,
             info,
             e.handlers,
+            usize::from(e.descriptor.exception_handler_index),
             &mut summary,
         )?;
         prepared.push((e, info, insns, ifaces));

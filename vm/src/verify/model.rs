@@ -251,70 +251,54 @@ impl<'a> Pkg<'a> {
         }
     }
 
-    /// Display name of Descriptor method (`ci`, `mi`): `Class.name(descriptor)` where export
-    /// or debug data names it, else its Method component offset and token.
+    /// Display name of Descriptor method (`ci`, `mi`) with its class: `Class.name(descriptor)`.
     pub fn method_label(&self, ci: usize, mi: usize) -> String {
-        let class = self.class_label(ci);
-        let Some(d) = self
-            .cap
-            .descriptor
-            .classes
-            .get(ci)
-            .and_then(|c| c.methods.get(mi))
-        else {
-            return format!("{class}.#{mi}");
+        format!("{}.{}", self.class_label(ci), self.method_name(ci, mi))
+    }
+
+    /// Name of Descriptor method (`ci`, `mi`) within its class: `name(descriptor)` where
+    /// export or debug data names it, else its Method component offset and token.
+    pub fn method_name(&self, ci: usize, mi: usize) -> String {
+        let Some(c) = self.cap.descriptor.classes.get(ci) else {
+            return format!("#{mi}");
+        };
+        let Some(d) = c.methods.get(mi) else {
+            return format!("#{mi}");
         };
         let kind = if d.is_static() || d.access_flags & ACC_INIT != 0 {
             MemberKind::Static
         } else {
             MemberKind::Instance
         };
-        let ctoken = self
-            .cap
-            .descriptor
-            .classes
-            .get(ci)
-            .map_or(NO_TOKEN, |c| c.token);
-        if d.token != NO_TOKEN && ctoken != NO_TOKEN {
+        if d.token != NO_TOKEN && c.token != NO_TOKEN {
             if let Some(m) = self
                 .own
-                .and_then(|v| v.class_by_token(ctoken))
+                .and_then(|v| v.class_by_token(c.token))
                 .and_then(|c| c.method_by_token(d.token, kind))
             {
-                return format!("{class}.{}{}", m.name, m.descriptor);
+                return format!("{}{}", m.name, m.descriptor);
             }
         }
+        let abstract_only = d.is_abstract() && d.method_offset == 0;
         if let Some(dbg) = &self.cap.debug {
             if let Some(m) = dbg
                 .classes
                 .iter()
                 .flat_map(|c| c.methods.iter())
-                .find(|m| m.location == d.method_offset && d.method_offset != 0)
+                .find(|m| m.location == d.method_offset && !abstract_only)
             {
                 if let (Some(n), Some(t)) =
                     (dbg.string(m.name_index), dbg.string(m.descriptor_index))
                 {
-                    return format!("{class}.{n}{t}");
+                    return format!("{n}{t}");
                 }
             }
         }
-        let token = if d.token == NO_TOKEN {
-            String::new()
-        } else {
-            format!(" token {}", d.token)
-        };
-        if d.is_abstract() && d.method_offset == 0 {
-            format!("{class}.#{mi} (abstract{token})")
-        } else {
-            format!(
-                "{class}.@{:#06x}{}",
-                d.method_offset,
-                if token.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", token.trim_start())
-                }
-            )
+        match (abstract_only, d.token) {
+            (true, NO_TOKEN) => format!("#{mi} (abstract)"),
+            (true, t) => format!("#{mi} (abstract, token {t})"),
+            (false, NO_TOKEN) => format!("@{:#06x}", d.method_offset),
+            (false, t) => format!("@{:#06x} (token {t})", d.method_offset),
         }
     }
 
@@ -913,12 +897,12 @@ impl<'a> Pkg<'a> {
                         )),
                     )
                     .at(at)
-                    .in_method(label.as_str())
+                    .in_method(self.method_name(ci, mi))
                 })?;
                 let types = self.descriptor_types(td).map_err(|e| {
                     err(ComponentTag::DESCRIPTOR, VerifyErrorKind::Unresolved(e))
                         .at(at)
-                        .in_method(label.as_str())
+                        .in_method(self.method_name(ci, mi))
                 })?;
                 let (ret, params) = match types.split_last() {
                     Some((r, p)) => (*r, p.to_vec()),

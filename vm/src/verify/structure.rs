@@ -111,7 +111,7 @@ fn class_methods(pkg: &mut Pkg<'_>, ci: usize) -> Result<(), VerifyError> {
                         ),
                     )
                     .in_class(label.as_str())
-                    .in_method(pkg.method_label(ci, mi)));
+                    .in_method(pkg.method_name(ci, mi)));
                 }
             }
             return Ok(());
@@ -194,7 +194,7 @@ fn class_methods(pkg: &mut Pkg<'_>, ci: usize) -> Result<(), VerifyError> {
                 ),
             )
             .in_class(label.as_str())
-            .in_method(m.label.as_str()));
+            .in_method(pkg.method_name(ci, mi)));
         }
         if m.access.is_static || m.is_init || m.access.private {
             continue;
@@ -241,7 +241,7 @@ fn class_methods(pkg: &mut Pkg<'_>, ci: usize) -> Result<(), VerifyError> {
                         )),
                     )
                     .in_class(label.as_str())
-                    .in_method(m.label.as_str()));
+                    .in_method(pkg.method_name(ci, mi)));
                 }
                 if over.params != m.params || over.ret != m.ret {
                     return Err(err(
@@ -252,7 +252,7 @@ fn class_methods(pkg: &mut Pkg<'_>, ci: usize) -> Result<(), VerifyError> {
                         )),
                     )
                     .in_class(label.as_str())
-                    .in_method(m.label.as_str()));
+                    .in_method(pkg.method_name(ci, mi)));
                 }
             }
         }
@@ -315,7 +315,7 @@ fn method_headers(pkg: &Pkg<'_>) -> Result<(), VerifyError> {
                 )
                 .at(usize::from(md.method_offset))
                 .in_class(pkg.class_label(ci))
-                .in_method(m.label.as_str()));
+                .in_method(pkg.method_name(ci, mi)));
             }
         }
     }
@@ -446,7 +446,7 @@ fn applets(pkg: &mut Pkg<'_>) -> Result<(), VerifyError> {
                 "applet {i} ({}) install method {} is not static void install(byte[], short, byte)",
                 a.aid, m.label
             ))
-            .in_method(m.label.as_str()));
+            .in_method(pkg.method_name(ci, mi)));
         }
         let class = m.class;
         let concrete = pkg.table.get(class).is_some_and(|e| !e.is_abstract);

@@ -1,6 +1,7 @@
 //! One module per subcommand; `run` dispatches.
 
 mod bench;
+mod cap;
 mod card;
 mod conformance;
 mod run;
@@ -9,7 +10,7 @@ mod serve;
 mod shell;
 mod target;
 
-use crate::args::{CardCommand, Cli, Command, ConformanceCommand, ProtocolArg};
+use crate::args::{CapCommand, CardCommand, Cli, Command, ConformanceCommand, ProtocolArg};
 use crate::Outcome;
 use jcos_cos::Protocol;
 
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Shell(args) => shell::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Cap(CapCommand::Verify(args)) => cap::verify(&args),
     }
 }
 
