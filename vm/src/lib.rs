@@ -16,6 +16,7 @@ pub mod isa;
 pub mod native;
 pub mod program;
 pub mod runtime;
+pub mod snapshot;
 pub mod verify;
 pub mod vm;
 

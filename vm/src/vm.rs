@@ -131,9 +131,12 @@ struct Markers {
 /// The Java Card VM of one card.
 #[derive(Clone, Debug)]
 pub struct Vm {
-    program: Program,
-    heap: Heap,
-    jcre: Jcre,
+    pub(crate) program: Program,
+    pub(crate) heap: Heap,
+    pub(crate) jcre: Jcre,
+    /// The CAP files of the loaded user packages in load order: the card image keeps
+    /// these, not the translation (`snapshot.rs`).
+    pub(crate) caps: Vec<CapFile>,
     machine: Machine,
     tokens: AppletTokens,
     markers: Markers,
@@ -234,6 +237,7 @@ impl Vm {
             program,
             heap,
             jcre,
+            caps: Vec::new(),
             machine: Machine::new(config.limits),
             tokens,
             markers,
@@ -301,6 +305,7 @@ impl Vm {
         }
         self.heap.add_static_image(statics);
         self.program.packages.push(linked.package);
+        self.caps.push(cap.clone());
         self.program.classes.extend(linked.classes);
         self.program.methods.extend(linked.methods);
         Ok(pkg)

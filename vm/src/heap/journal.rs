@@ -1,5 +1,7 @@
-//! The transaction journal: old values of persistent locations written inside
-//! `JCSystem.beginTransaction` .. `commitTransaction`, replayed backwards on abort.
+//! The transaction journal (the commit buffer of JCRE 3.0.5 §7.8): old values of persistent
+//! locations written inside `JCSystem.beginTransaction` .. `commitTransaction`, replayed
+//! backwards on abort and on the power-up after a tear, and the objects the transaction
+//! created, which an abort makes unreachable (§7.6.3).
 
 use serde::{Deserialize, Serialize};
 
@@ -104,12 +106,14 @@ impl Undo {
 }
 
 /// The journal of the open transaction (Java Card transactions do not nest).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
     open: bool,
     entries: Vec<Undo>,
     used: usize,
     capacity: usize,
+    /// Objects created since `beginTransaction`, oldest first.
+    created: Vec<ObjRef>,
 }
 
 impl Journal {
@@ -120,6 +124,7 @@ impl Journal {
             entries: Vec::new(),
             used: 0,
             capacity,
+            created: Vec::new(),
         }
     }
 
@@ -133,32 +138,56 @@ impl Journal {
     pub fn open(&mut self) {
         self.open = true;
         self.entries.clear();
+        self.created.clear();
         self.used = 0;
     }
 
-    /// Commits: forgets the old values.
+    /// Commits: forgets the old values and the created objects.
     pub fn close(&mut self) {
         self.open = false;
         self.entries.clear();
+        self.created.clear();
         self.used = 0;
     }
 
-    /// Ends the transaction and hands back the old values, oldest first.
-    pub fn take(&mut self) -> Vec<Undo> {
+    /// Ends the transaction and hands back the old values and the created objects, oldest
+    /// first.
+    pub fn take(&mut self) -> (Vec<Undo>, Vec<ObjRef>) {
         self.open = false;
         self.used = 0;
-        std::mem::take(&mut self.entries)
+        (
+            std::mem::take(&mut self.entries),
+            std::mem::take(&mut self.created),
+        )
     }
 
     /// Records an old value; gives it back when the journal is full.
     pub fn log(&mut self, undo: Undo) -> Result<(), Undo> {
         let cost = undo.cost();
-        if self.used + cost > self.capacity {
-            return Err(undo);
+        match self.used.checked_add(cost) {
+            Some(used) if used <= self.capacity => {
+                self.used = used;
+                self.entries.push(undo);
+                Ok(())
+            }
+            _ => Err(undo),
         }
-        self.used += cost;
-        self.entries.push(undo);
-        Ok(())
+    }
+
+    /// Records an object created inside the transaction (no commit capacity is used: the
+    /// object's contents are new, there is no old value to keep).
+    pub fn created(&mut self, r: ObjRef) {
+        self.created.push(r);
+    }
+
+    /// Number of old values journaled in the open transaction.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no old value is journaled.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// Bytes still free (`JCSystem.getUnusedCommitCapacity`).

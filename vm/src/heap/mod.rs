@@ -1,22 +1,37 @@
 //! The object heap: an arena of instances and arrays behind [`ObjRef`] handles, the static
-//! field images of the loaded packages, and the one write path for persistent state
-//! (ARCHITECTURE decision 4).
+//! field images of the loaded packages, and the one write path for persistent state — the
+//! card's NVM layer (ARCHITECTURE decision 4).
 //!
 //! Every store into a persistent location — instance field, persistent array element, static
-//! field, native state — goes through a method of [`Heap`] that counts the write and records
-//! the old value in the transaction journal while a transaction is open. Transient arrays
-//! skip the journal and are cleared on reset or deselect. Every access checks the firewall
-//! ([`crate::firewall`]) against the caller's context before touching the object.
+//! field, native state, object creation, transaction commit and abort — goes through a method
+//! of [`Heap`] that
+//!
+//! - checks the power: a tear armed with [`Heap::arm_tear`] cuts the power during the chosen
+//!   write, which then does not happen (single writes are atomic, JCRE 3.0.5 §7.2);
+//! - counts the write ([`Heap::persistent_writes`]);
+//! - records the old value in the transaction journal while a transaction is open
+//!   (`write.rs`, `transaction.rs`);
+//! - marks the object or static segment changed, so that the card image can be brought up
+//!   to date with only what changed ([`HeapDelta`]).
+//!
+//! Transient arrays skip all of this and are cleared on reset or deselect. Every access
+//! checks the firewall ([`crate::firewall`]) against the caller's context first.
 
+mod delta;
 mod journal;
 mod object;
+mod power;
 mod statics;
+mod transaction;
+mod write;
 
+pub use delta::{DeltaError, HeapDelta};
 pub use journal::{Journal, Undo};
 pub use object::{
     Access, Array, ArrayData, Body, ContextId, Instance, Memory, NativeState, ObjRef, Object,
     PinState,
 };
+pub use power::Recovery;
 pub use statics::StaticImage;
 
 use serde::{Deserialize, Serialize};
@@ -51,6 +66,9 @@ pub enum AllocError {
     /// The handle space is exhausted.
     #[error("too many objects")]
     TooManyObjects,
+    /// The card lost power (an injected tear) before the object was created.
+    #[error("power lost")]
+    PowerLost,
 }
 
 /// The object heap and static images of one card.
@@ -68,6 +86,24 @@ pub struct Heap {
     journal: Journal,
     /// Persistent writes since the heap was created (the hook for tear injection).
     persistent_writes: u64,
+    /// Objects whose creation was rolled back with an aborted transaction, sorted: a
+    /// reference to one behaves as `null` (JCRE 3.0.5 §7.6.3).
+    nulled: Vec<ObjRef>,
+    /// Number of completed persistent writes after which the power is cut: the next write
+    /// does not happen. `u64::MAX` when no tear is armed, 0 once the power is lost, so the
+    /// write path needs one comparison for both.
+    #[serde(skip, default = "no_tear")]
+    tear_limit: u64,
+    /// The power was cut; nothing persistent changes until [`Heap::power_up`].
+    #[serde(skip)]
+    power_lost: bool,
+    /// What changed since the last [`Heap::take_delta`].
+    #[serde(skip)]
+    changes: delta::Changes,
+}
+
+fn no_tear() -> u64 {
+    u64::MAX
 }
 
 impl Default for Heap {
@@ -98,6 +134,10 @@ impl Heap {
             transients: Vec::new(),
             journal: Journal::new(commit_capacity),
             persistent_writes: 0,
+            nulled: Vec::new(),
+            tear_limit: no_tear(),
+            power_lost: false,
+            changes: delta::Changes::default(),
         }
     }
 
@@ -121,9 +161,25 @@ impl Heap {
         self.objects.iter().filter(|o| o.is_some()).count()
     }
 
+    /// Every live object with its handle, in handle order.
+    pub fn objects(&self) -> impl Iterator<Item = (ObjRef, &Object)> + '_ {
+        self.objects
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| Some((ObjRef::from_index(i)?, o.as_ref()?)))
+    }
+
+    /// Whether a reference to `r` behaves as `null` because `r` was created inside a
+    /// transaction that was aborted (JCRE 3.0.5 §7.6.3).
+    pub fn is_nulled(&self, r: ObjRef) -> bool {
+        self.nulled.binary_search(&r).is_ok()
+    }
+
     // ---------------------------------------------------------------- allocation
 
-    /// Allocates an object and returns its handle.
+    /// Allocates an object and returns its handle. Creating an object is a persistent write
+    /// (its header goes to NVM even for a transient array); inside a transaction the object
+    /// is remembered, so that an abort makes references to it equivalent to `null`.
     pub fn alloc(&mut self, object: Object) -> Result<ObjRef, AllocError> {
         let size = object.byte_size();
         let transient = matches!(
@@ -141,13 +197,22 @@ impl Heap {
         if r.index() >= i32::MAX as usize {
             return Err(AllocError::TooManyObjects);
         }
+        if self.persistent_writes >= self.tear_limit {
+            self.cut_power();
+            return Err(AllocError::PowerLost);
+        }
+        self.persistent_writes = self.persistent_writes.saturating_add(1);
         self.objects.push(Some(object));
         if transient {
-            self.transient_used += size;
+            self.transient_used = self.transient_used.saturating_add(size);
             self.transients.push(r);
         } else {
-            self.persistent_used += size;
+            self.persistent_used = self.persistent_used.saturating_add(size);
         }
+        if self.journal.is_open() {
+            self.journal.created(r);
+        }
+        self.changes.created(r.index());
         Ok(r)
     }
 
@@ -184,30 +249,68 @@ impl Heap {
         })
     }
 
+    /// Frees an object (object deletion, `JCSystem.requestObjectDeletion`): its memory is
+    /// reclaimed and its handle is never reused. Returns whether there was an object.
+    pub fn free(&mut self, r: ObjRef) -> bool {
+        let Some(object) = self.objects.get_mut(r.index()).and_then(Option::take) else {
+            return false;
+        };
+        self.release(r, &object);
+        self.changes.touch(r.index());
+        true
+    }
+
+    /// Gives back the memory of a removed object.
+    fn release(&mut self, r: ObjRef, object: &Object) {
+        let size = object.byte_size();
+        match &object.body {
+            Body::Array(Array { memory, .. }) if *memory != Memory::Persistent => {
+                self.transient_used = self.transient_used.saturating_sub(size);
+                self.transients.retain(|t| *t != r);
+            }
+            _ => self.persistent_used = self.persistent_used.saturating_sub(size),
+        }
+    }
+
     /// Changes an object's firewall status (the JCRE designates entry points and global
     /// arrays).
     pub fn set_access(&mut self, r: ObjRef, access: Access) -> Result<(), VmException> {
         self.slot_mut(r)?.access = access;
+        self.changes.touch(r.index());
         Ok(())
     }
 
     // ---------------------------------------------------------------- reads
 
-    /// The object behind a handle; a dangling handle is a security violation.
+    /// The object behind a handle. A handle nulled by an aborted transaction behaves as
+    /// `null`; any other dangling handle is a security violation.
     #[inline]
     pub fn get(&self, r: ObjRef) -> Result<&Object, VmException> {
-        self.objects
-            .get(r.index())
-            .and_then(Option::as_ref)
-            .ok_or(VmException::Security)
+        match self.objects.get(r.index()).and_then(Option::as_ref) {
+            Some(o) => Ok(o),
+            None => Err(self.missing(r)),
+        }
+    }
+
+    #[cold]
+    fn missing(&self, r: ObjRef) -> VmException {
+        if self.is_nulled(r) {
+            VmException::NullPointer
+        } else {
+            VmException::Security
+        }
     }
 
     #[inline]
     fn slot_mut(&mut self, r: ObjRef) -> Result<&mut Object, VmException> {
-        self.objects
-            .get_mut(r.index())
-            .and_then(Option::as_mut)
-            .ok_or(VmException::Security)
+        if self.objects.get(r.index()).is_some_and(Option::is_some) {
+            self.objects
+                .get_mut(r.index())
+                .and_then(Option::as_mut)
+                .ok_or(VmException::Security)
+        } else {
+            Err(self.missing(r))
+        }
     }
 
     /// Reads field word `slot` of instance `r` from context `ctx` (`getfield`).
@@ -285,6 +388,21 @@ impl Heap {
         i32::try_from(len).map_err(|_| VmException::Security)
     }
 
+    /// Reads `len` bytes of a byte array from `off`.
+    pub fn read_bytes(
+        &self,
+        r: ObjRef,
+        off: i32,
+        len: i32,
+        ctx: ContextId,
+    ) -> Result<Vec<i8>, VmException> {
+        let a = self.array(r, ctx)?;
+        let ArrayData::Byte(v) = &a.data else {
+            return Err(VmException::Security);
+        };
+        Ok(byte_range(v, off, len)?.to_vec())
+    }
+
     /// Reads a static reference field.
     #[inline]
     pub fn get_static_ref(&self, a: StaticAddr) -> Result<i32, VmException> {
@@ -315,6 +433,12 @@ impl Heap {
             .ok_or(VmException::Security)
     }
 
+    fn image_mut(&mut self, seg: u16) -> Result<&mut StaticImage, VmException> {
+        self.statics
+            .get_mut(usize::from(seg))
+            .ok_or(VmException::Security)
+    }
+
     /// Number of static image segments (the segment the next package gets).
     pub fn static_segments(&self) -> u16 {
         u16::try_from(self.statics.len()).unwrap_or(u16::MAX)
@@ -324,406 +448,13 @@ impl Heap {
     pub fn add_static_image(&mut self, image: StaticImage) -> u16 {
         let seg = u16::try_from(self.statics.len()).unwrap_or(u16::MAX);
         self.statics.push(image);
+        self.changes.touch_static(seg);
         seg
     }
 
     /// The static image of segment `seg`.
     pub fn static_image(&self, seg: u16) -> Option<&StaticImage> {
         self.statics.get(usize::from(seg))
-    }
-
-    // ---------------------------------------------------------------- the write path
-
-    /// Rejects storing a reference the firewall forbids to store (JCRE 3.0.5 §6.2.1,
-    /// §6.2.2: temporary entry-point objects and global arrays).
-    #[inline]
-    fn check_storable(&self, value: i32, ctx: ContextId) -> Result<(), VmException> {
-        match ObjRef::from_word(value) {
-            None => Ok(()),
-            Some(v) => {
-                if firewall::may_store_reference(self.get(v)?, ctx) {
-                    Ok(())
-                } else {
-                    Err(VmException::Security)
-                }
-            }
-        }
-    }
-
-    /// Journals an old value; when the journal is full the write is undone at once and
-    /// `TransactionException.BUFFER_FULL` is thrown.
-    #[cold]
-    fn journal_or_revert(&mut self, undo: Undo) -> Result<(), VmException> {
-        match self.journal.log(undo) {
-            Ok(()) => Ok(()),
-            Err(undo) => {
-                self.undo(undo);
-                Err(VmException::Transaction(TRANSACTION_BUFFER_FULL))
-            }
-        }
-    }
-
-    #[inline]
-    fn note_persistent_write(&mut self) {
-        self.persistent_writes = self.persistent_writes.wrapping_add(1);
-    }
-
-    /// Writes field word `slot` of instance `r` (`putfield_b`, `putfield_s`, one word of
-    /// `putfield_i`).
-    #[inline]
-    pub fn put_field(
-        &mut self,
-        r: ObjRef,
-        slot: u16,
-        value: i32,
-        ctx: ContextId,
-    ) -> Result<(), VmException> {
-        let o = self.objects.get_mut(r.index()).and_then(Option::as_mut);
-        let Some(o) = o else {
-            return Err(VmException::Security);
-        };
-        if !firewall::may_access_fields(o, ctx) {
-            return Err(VmException::Security);
-        }
-        let Body::Instance(i) = &mut o.body else {
-            return Err(VmException::Security);
-        };
-        let cell = i
-            .fields
-            .get_mut(usize::from(slot))
-            .ok_or(VmException::Security)?;
-        let old = *cell;
-        *cell = value;
-        self.persistent_writes = self.persistent_writes.wrapping_add(1);
-        if self.journal.is_open() {
-            self.journal_or_revert(Undo::Field { obj: r, slot, old })?;
-        }
-        Ok(())
-    }
-
-    /// `putfield_a`: also refuses references that may not be stored.
-    #[inline]
-    pub fn put_field_ref(
-        &mut self,
-        r: ObjRef,
-        slot: u16,
-        value: i32,
-        ctx: ContextId,
-    ) -> Result<(), VmException> {
-        self.check_storable(value, ctx)?;
-        self.put_field(r, slot, value, ctx)
-    }
-
-    /// `bastore`: stores the low byte (boolean arrays keep the byte as stored).
-    #[inline]
-    pub fn store_byte(
-        &mut self,
-        r: ObjRef,
-        index: i32,
-        value: i32,
-        ctx: ContextId,
-    ) -> Result<(), VmException> {
-        let (memory, old) = {
-            let a = self.array_mut(r, ctx)?;
-            let memory = a.memory;
-            let v = match &mut a.data {
-                ArrayData::Byte(v) | ArrayData::Boolean(v) => v,
-                _ => return Err(VmException::Security),
-            };
-            let cell = element_mut(v, index)?;
-            let old = *cell;
-            *cell = value as i8;
-            (memory, old)
-        };
-        self.after_array_write(memory, || Undo::Byte {
-            obj: r,
-            index: index as u16,
-            old,
-        })
-    }
-
-    /// `sastore`.
-    #[inline]
-    pub fn store_short(
-        &mut self,
-        r: ObjRef,
-        index: i32,
-        value: i32,
-        ctx: ContextId,
-    ) -> Result<(), VmException> {
-        let (memory, old) = {
-            let a = self.array_mut(r, ctx)?;
-            let memory = a.memory;
-            let ArrayData::Short(v) = &mut a.data else {
-                return Err(VmException::Security);
-            };
-            let cell = element_mut(v, index)?;
-            let old = *cell;
-            *cell = value as i16;
-            (memory, old)
-        };
-        self.after_array_write(memory, || Undo::Short {
-            obj: r,
-            index: index as u16,
-            old,
-        })
-    }
-
-    /// `iastore`.
-    #[inline]
-    pub fn store_int(
-        &mut self,
-        r: ObjRef,
-        index: i32,
-        value: i32,
-        ctx: ContextId,
-    ) -> Result<(), VmException> {
-        let (memory, old) = {
-            let a = self.array_mut(r, ctx)?;
-            let memory = a.memory;
-            let ArrayData::Int(v) = &mut a.data else {
-                return Err(VmException::Security);
-            };
-            let cell = element_mut(v, index)?;
-            let old = *cell;
-            *cell = value;
-            (memory, old)
-        };
-        self.after_array_write(memory, || Undo::Int {
-            obj: r,
-            index: index as u16,
-            old,
-        })
-    }
-
-    /// `aastore`, after the caller checked assignment compatibility
-    /// (`ArrayStoreException`).
-    #[inline]
-    pub fn store_ref(
-        &mut self,
-        r: ObjRef,
-        index: i32,
-        value: i32,
-        ctx: ContextId,
-    ) -> Result<(), VmException> {
-        self.check_storable(value, ctx)?;
-        let (memory, old) = {
-            let a = self.array_mut(r, ctx)?;
-            let memory = a.memory;
-            let ArrayData::Reference { items, .. } = &mut a.data else {
-                return Err(VmException::Security);
-            };
-            let cell = element_mut(items, index)?;
-            let old = *cell;
-            *cell = value as u32;
-            (memory, old)
-        };
-        self.after_array_write(memory, || Undo::Ref {
-            obj: r,
-            index: index as u16,
-            old,
-        })
-    }
-
-    #[inline]
-    fn array_mut(&mut self, r: ObjRef, ctx: ContextId) -> Result<&mut Array, VmException> {
-        let o = self.slot_mut(r)?;
-        if !firewall::may_access_array(o, ctx) {
-            return Err(VmException::Security);
-        }
-        match &mut o.body {
-            Body::Array(a) => Ok(a),
-            Body::Instance(_) => Err(VmException::Security),
-        }
-    }
-
-    #[inline]
-    fn after_array_write(
-        &mut self,
-        memory: Memory,
-        undo: impl FnOnce() -> Undo,
-    ) -> Result<(), VmException> {
-        if memory == Memory::Persistent {
-            self.note_persistent_write();
-            if self.journal.is_open() {
-                self.journal_or_revert(undo())?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Copies bytes between byte arrays (`Util.arrayCopy` when `atomic`, otherwise
-    /// `arrayCopyNonAtomic`); overlapping ranges behave as if copied through a temporary.
-    /// Bounds and firewall are checked before anything is written.
-    /// `src` and `dst` are (array, offset) pairs.
-    pub fn copy_bytes(
-        &mut self,
-        (src, src_off): (ObjRef, i32),
-        (dst, dst_off): (ObjRef, i32),
-        len: i32,
-        ctx: ContextId,
-        atomic: bool,
-    ) -> Result<(), VmException> {
-        let bytes = self.read_bytes(src, src_off, len, ctx)?;
-        self.write_bytes(dst, dst_off, &bytes, ctx, atomic)
-    }
-
-    /// Reads `len` bytes of a byte array from `off`.
-    pub fn read_bytes(
-        &self,
-        r: ObjRef,
-        off: i32,
-        len: i32,
-        ctx: ContextId,
-    ) -> Result<Vec<i8>, VmException> {
-        let a = self.array(r, ctx)?;
-        let ArrayData::Byte(v) = &a.data else {
-            return Err(VmException::Security);
-        };
-        Ok(byte_range(v, off, len)?.to_vec())
-    }
-
-    /// Fills `len` bytes of a byte array from `off` with `value`.
-    pub fn fill_bytes(
-        &mut self,
-        r: ObjRef,
-        off: i32,
-        len: i32,
-        value: i8,
-        ctx: ContextId,
-        atomic: bool,
-    ) -> Result<(), VmException> {
-        let n = usize::try_from(len).map_err(|_| VmException::ArrayIndexOutOfBounds)?;
-        self.write_bytes(r, off, &vec![value; n], ctx, atomic)
-    }
-
-    /// Writes `bytes` into a byte array at `off`. With `atomic` and an open transaction the
-    /// old bytes are journaled; `atomic` outside a transaction is all-or-nothing by
-    /// construction here (one in-memory update).
-    pub fn write_bytes(
-        &mut self,
-        r: ObjRef,
-        off: i32,
-        bytes: &[i8],
-        ctx: ContextId,
-        atomic: bool,
-    ) -> Result<(), VmException> {
-        let len = i32::try_from(bytes.len()).map_err(|_| VmException::ArrayIndexOutOfBounds)?;
-        let (memory, old) = {
-            let a = self.array_mut(r, ctx)?;
-            let memory = a.memory;
-            let ArrayData::Byte(v) = &mut a.data else {
-                return Err(VmException::Security);
-            };
-            let dst = byte_range_mut(v, off, len)?;
-            let old = if memory == Memory::Persistent && atomic {
-                dst.to_vec()
-            } else {
-                Vec::new()
-            };
-            dst.copy_from_slice(bytes);
-            (memory, old)
-        };
-        if memory == Memory::Persistent {
-            self.note_persistent_write();
-            if atomic && self.journal.is_open() {
-                self.journal_or_revert(Undo::Bytes {
-                    obj: r,
-                    offset: off as u16,
-                    old,
-                })?;
-            }
-        }
-        Ok(())
-    }
-
-    /// `putstatic_a`.
-    pub fn put_static_ref(
-        &mut self,
-        a: StaticAddr,
-        value: i32,
-        ctx: ContextId,
-    ) -> Result<(), VmException> {
-        self.check_storable(value, ctx)?;
-        let old = self.image_mut(a.seg)?.set_ref(a.off, value)?;
-        self.note_persistent_write();
-        if self.journal.is_open() {
-            self.journal_or_revert(Undo::StaticRef { addr: a, old })?;
-        }
-        Ok(())
-    }
-
-    /// `putstatic_b`.
-    pub fn put_static_byte(&mut self, a: StaticAddr, value: i32) -> Result<(), VmException> {
-        let old = self.image_mut(a.seg)?.set_bytes(a.off, &[value as u8])?;
-        self.after_static_write(a, old)
-    }
-
-    /// `putstatic_s`.
-    pub fn put_static_short(&mut self, a: StaticAddr, value: i32) -> Result<(), VmException> {
-        let old = self
-            .image_mut(a.seg)?
-            .set_bytes(a.off, &(value as i16).to_be_bytes())?;
-        self.after_static_write(a, old)
-    }
-
-    /// `putstatic_i`.
-    pub fn put_static_int(&mut self, a: StaticAddr, value: i32) -> Result<(), VmException> {
-        let old = self
-            .image_mut(a.seg)?
-            .set_bytes(a.off, &value.to_be_bytes())?;
-        self.after_static_write(a, old)
-    }
-
-    fn after_static_write(&mut self, addr: StaticAddr, old: Vec<u8>) -> Result<(), VmException> {
-        self.note_persistent_write();
-        if self.journal.is_open() {
-            self.journal_or_revert(Undo::StaticBytes { addr, old })?;
-        }
-        Ok(())
-    }
-
-    fn image_mut(&mut self, seg: u16) -> Result<&mut StaticImage, VmException> {
-        self.statics
-            .get_mut(usize::from(seg))
-            .ok_or(VmException::Security)
-    }
-
-    /// Replaces the native state of instance `r` (JCRE-internal: natives call it after their
-    /// own access checks). `atomic` writes are journaled inside a transaction; the OwnerPIN
-    /// try counter is updated outside transactions per its specification.
-    pub fn set_native(
-        &mut self,
-        r: ObjRef,
-        state: NativeState,
-        atomic: bool,
-    ) -> Result<(), VmException> {
-        let o = self.slot_mut(r)?;
-        let Body::Instance(i) = &mut o.body else {
-            return Err(VmException::Security);
-        };
-        let old = std::mem::replace(&mut i.native, state);
-        self.note_persistent_write();
-        if atomic && self.journal.is_open() {
-            self.journal_or_revert(Undo::Native { obj: r, old })?;
-        }
-        Ok(())
-    }
-
-    /// Replaces the native state of a JCRE object whose state lives in RAM (the reason of
-    /// the JCRE exception singletons): neither counted nor journaled.
-    pub fn set_volatile_native(
-        &mut self,
-        r: ObjRef,
-        state: NativeState,
-    ) -> Result<(), VmException> {
-        match &mut self.slot_mut(r)?.body {
-            Body::Instance(i) => {
-                i.native = state;
-                Ok(())
-            }
-            Body::Array(_) => Err(VmException::Security),
-        }
     }
 
     /// The native state of instance `r`.
@@ -734,164 +465,18 @@ impl Heap {
         }
     }
 
-    // ---------------------------------------------------------------- transactions
-
-    /// `JCSystem.beginTransaction`.
-    pub fn begin_transaction(&mut self) -> Result<(), VmException> {
-        if self.journal.is_open() {
-            return Err(VmException::Transaction(TRANSACTION_IN_PROGRESS));
-        }
-        self.journal.open();
-        Ok(())
-    }
-
-    /// `JCSystem.commitTransaction`.
-    pub fn commit_transaction(&mut self) -> Result<(), VmException> {
-        if !self.journal.is_open() {
-            return Err(VmException::Transaction(TRANSACTION_NOT_IN_PROGRESS));
-        }
-        self.journal.close();
-        Ok(())
-    }
-
-    /// `JCSystem.abortTransaction`: restores every journaled value.
-    pub fn abort_transaction(&mut self) -> Result<(), VmException> {
-        if !self.journal.is_open() {
-            return Err(VmException::Transaction(TRANSACTION_NOT_IN_PROGRESS));
-        }
-        let entries = self.journal.take();
-        for undo in entries.into_iter().rev() {
-            self.undo(undo);
-        }
-        Ok(())
-    }
-
-    /// `JCSystem.getTransactionDepth`.
-    pub fn transaction_depth(&self) -> u8 {
-        u8::from(self.journal.is_open())
-    }
-
     /// The transaction journal.
     pub fn journal(&self) -> &Journal {
         &self.journal
     }
 
-    fn undo(&mut self, undo: Undo) {
-        // Restoring journaled locations cannot fail: they were written successfully before.
-        match undo {
-            Undo::Field { obj, slot, old } => {
-                if let Ok(Object {
-                    body: Body::Instance(i),
-                    ..
-                }) = self.slot_mut(obj)
-                {
-                    if let Some(c) = i.fields.get_mut(usize::from(slot)) {
-                        *c = old;
-                    }
-                }
-            }
-            Undo::Byte { obj, index, old } => {
-                if let Some(ArrayData::Byte(v) | ArrayData::Boolean(v)) = self.data_mut(obj) {
-                    if let Some(c) = v.get_mut(usize::from(index)) {
-                        *c = old;
-                    }
-                }
-            }
-            Undo::Short { obj, index, old } => {
-                if let Some(ArrayData::Short(v)) = self.data_mut(obj) {
-                    if let Some(c) = v.get_mut(usize::from(index)) {
-                        *c = old;
-                    }
-                }
-            }
-            Undo::Int { obj, index, old } => {
-                if let Some(ArrayData::Int(v)) = self.data_mut(obj) {
-                    if let Some(c) = v.get_mut(usize::from(index)) {
-                        *c = old;
-                    }
-                }
-            }
-            Undo::Ref { obj, index, old } => {
-                if let Some(ArrayData::Reference { items, .. }) = self.data_mut(obj) {
-                    if let Some(c) = items.get_mut(usize::from(index)) {
-                        *c = old;
-                    }
-                }
-            }
-            Undo::Bytes { obj, offset, old } => {
-                if let Some(ArrayData::Byte(v)) = self.data_mut(obj) {
-                    let start = usize::from(offset);
-                    if let Some(dst) = v.get_mut(start..start + old.len()) {
-                        dst.copy_from_slice(&old);
-                    }
-                }
-            }
-            Undo::StaticRef { addr, old } => {
-                if let Ok(img) = self.image_mut(addr.seg) {
-                    let _ = img.set_ref(addr.off, old);
-                }
-            }
-            Undo::StaticBytes { addr, old } => {
-                if let Ok(img) = self.image_mut(addr.seg) {
-                    let _ = img.set_bytes(addr.off, &old);
-                }
-            }
-            Undo::Native { obj, old } => {
-                if let Ok(Object {
-                    body: Body::Instance(i),
-                    ..
-                }) = self.slot_mut(obj)
-                {
-                    i.native = old;
-                }
-            }
-        }
-    }
-
     fn data_mut(&mut self, r: ObjRef) -> Option<&mut ArrayData> {
-        match self.slot_mut(r).ok()? {
+        match self.objects.get_mut(r.index())?.as_mut()? {
             Object {
                 body: Body::Array(a),
                 ..
             } => Some(&mut a.data),
             _ => None,
-        }
-    }
-
-    // ---------------------------------------------------------------- transient memory
-
-    /// Clears every `CLEAR_ON_RESET` array and every `CLEAR_ON_DESELECT` array (card reset),
-    /// and forgets an open transaction (its updates are rolled back, as after power loss).
-    pub fn reset(&mut self) {
-        if self.journal.is_open() {
-            let _ = self.abort_transaction();
-        }
-        for i in 0..self.transients.len() {
-            if let Some(r) = self.transients.get(i).copied() {
-                if let Some(data) = self.data_mut(r) {
-                    data.clear();
-                }
-            }
-        }
-    }
-
-    /// Clears the `CLEAR_ON_DESELECT` arrays owned by `ctx` (no applet of that context is
-    /// active any more).
-    pub fn clear_on_deselect(&mut self, ctx: ContextId) {
-        for i in 0..self.transients.len() {
-            let Some(r) = self.transients.get(i).copied() else {
-                continue;
-            };
-            if let Ok(Object {
-                owner,
-                body: Body::Array(a),
-                ..
-            }) = self.slot_mut(r)
-            {
-                if *owner == ctx && a.memory == Memory::ClearOnDeselect {
-                    a.data.clear();
-                }
-            }
         }
     }
 }
@@ -926,11 +511,6 @@ fn range(len_total: usize, off: i32, len: i32) -> Result<std::ops::Range<usize>,
 fn byte_range(v: &[i8], off: i32, len: i32) -> Result<&[i8], VmException> {
     let r = range(v.len(), off, len)?;
     v.get(r).ok_or(VmException::ArrayIndexOutOfBounds)
-}
-
-fn byte_range_mut(v: &mut [i8], off: i32, len: i32) -> Result<&mut [i8], VmException> {
-    let r = range(v.len(), off, len)?;
-    v.get_mut(r).ok_or(VmException::ArrayIndexOutOfBounds)
 }
 
 #[cfg(test)]

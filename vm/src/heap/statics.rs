@@ -59,12 +59,24 @@ impl StaticImage {
         Ok(i32::from_be_bytes(self.field::<4>(off)?))
     }
 
+    /// Checks that `len` bytes at `off` are inside the image.
+    pub fn check_bytes(&self, off: u16, len: usize) -> Result<(), VmException> {
+        let start = usize::from(off);
+        match start.checked_add(len) {
+            Some(end) if end <= self.bytes.len() => Ok(()),
+            _ => Err(VmException::Security),
+        }
+    }
+
     /// Writes `value` at `off`, returning the old bytes.
     pub fn set_bytes(&mut self, off: u16, value: &[u8]) -> Result<Vec<u8>, VmException> {
         let start = usize::from(off);
+        let end = start
+            .checked_add(value.len())
+            .ok_or(VmException::Security)?;
         let dst = self
             .bytes
-            .get_mut(start..start + value.len())
+            .get_mut(start..end)
             .ok_or(VmException::Security)?;
         let old = dst.to_vec();
         dst.copy_from_slice(value);

@@ -71,6 +71,10 @@ pub enum Trap {
     /// The entry method does not exist.
     #[error("no such method")]
     NoSuchMethod,
+    /// The card lost power during a persistent write (an injected tear): execution stops
+    /// at once, no Java handler runs, and nothing persistent changes until power-up.
+    #[error("power lost")]
+    PowerLoss,
 }
 
 /// A failure inside the dispatch loop: a Java exception on its way to a handler, or a trap.
@@ -201,6 +205,7 @@ impl Machine {
                     let args = args.get(..usize::from(nargs)).unwrap_or(&[]);
                     self.invoke_bytecode(env, method, args, ctx)
                 }
+                Err(Fault::Throw(_)) if env.heap.power_lost() => Err(Trap::PowerLoss),
                 Err(Fault::Throw(t)) => Ok(Completion::Threw(t)),
                 Err(Fault::Trap(t)) => Err(t),
             },
@@ -252,6 +257,8 @@ impl Machine {
             match exec::exec(self, env) {
                 Ok(v) => return Ok(Completion::Return(v)),
                 Err(Fault::Trap(t)) => return Err(t),
+                // A write without power unwinds as an exception that no handler may see.
+                Err(Fault::Throw(_)) if env.heap.power_lost() => return Err(Trap::PowerLoss),
                 Err(Fault::Throw(th)) => {
                     if let Some(uncaught) = self.unwind(env, th)? {
                         return Ok(Completion::Threw(uncaught));
