@@ -170,12 +170,18 @@ fn run(
         Action::Read => {
             let ne = need_le(command)?;
             let available = size.saturating_sub(offset);
-            let n = ne.min(available);
+            // Odd INS: Ne covers the whole 53 object, its tag and length field included.
+            let room = if wrap {
+                ne.saturating_sub(wrapper_len(ne))
+            } else {
+                ne
+            };
+            let n = room.min(available);
             let bytes = content
                 .get(offset..offset.saturating_add(n))
                 .unwrap_or_default()
                 .to_vec();
-            let sw = if n < ne && !ne_is_maximum(ne) {
+            let sw = if n < room && !ne_is_maximum(ne) {
                 StatusWord::END_OF_FILE
             } else {
                 StatusWord::OK
@@ -226,5 +232,14 @@ fn run(
                 body: EfBody::Transparent { data: body, coding },
             }]))
         }
+    }
+}
+
+/// Bytes of tag and length of a `53` object whose encoding fits `ne` bytes.
+fn wrapper_len(ne: usize) -> usize {
+    match ne {
+        0..=129 => 2,
+        130..=258 => 3,
+        _ => 4,
     }
 }
