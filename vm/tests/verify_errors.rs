@@ -47,7 +47,7 @@ fn poke(cap: &mut CapFile, m: Located, pc: usize, byte: u8) {
 }
 
 fn reject(cap: &CapFile) -> VerifyError {
-    match verify(cap, &verify_common::imports()) {
+    match verify(cap, &verify_common::imports_with_names()) {
         Ok(r) => panic!("verified although broken: {r:?}"),
         Err(e) => {
             println!("{e}");
@@ -265,6 +265,11 @@ fn handler_catching_a_class_that_is_not_throwable() {
         "{e}"
     );
     assert_eq!(e.info().component, ComponentTag::METHOD);
+    assert_eq!(
+        e.info().offset,
+        Some(1 + 8 * usize::from(m.first_handler)),
+        "{e}"
+    );
 }
 
 #[test]

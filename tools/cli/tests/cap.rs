@@ -112,7 +112,10 @@ fn missing_user_import_is_a_verification_failure() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
     assert!(text.starts_with("FAILED: golden.sio.client"), "{text}");
-    assert!(text.contains("F04A434F531003 version 1.0 is not available"), "{text}");
+    assert!(
+        text.contains("F04A434F531003 version 1.0 is not available"),
+        "{text}"
+    );
     let out = jcos(&["cap", "verify", f.cap.to_str().unwrap(), "--json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["ok"], false);
@@ -126,8 +129,8 @@ fn broken_bytecode_is_rejected_with_its_location() {
     let mut cap = jcos_vm::cap::CapFile::from_bytes(&std::fs::read(&f.cap).unwrap()).unwrap();
     // golden/ops/Ops.fact(S)S ends with sreturn at pc 15 (ops.jca); make it a nop.
     const FACT: [u8; 16] = [
-        0x1C, 0x04, 0x6E, 0x05, 0x04, 0x70, 0x0A, 0x1C, 0x1C, 0x04, 0x43, 0x8D, 0x00, 0x42,
-        0x45, 0x78,
+        0x1C, 0x04, 0x6E, 0x05, 0x04, 0x70, 0x0A, 0x1C, 0x1C, 0x04, 0x43, 0x8D, 0x00, 0x42, 0x45,
+        0x78,
     ];
     let at = cap
         .methods()
@@ -154,12 +157,20 @@ fn unreadable_and_malformed_input_exit_2() {
     let missing = dir.path().join("missing.cap");
     let out = jcos(&["cap", "verify", missing.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot read CAP file"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read CAP file"),
+        "{}",
+        stderr(&out)
+    );
     let junk = dir.path().join("junk.cap");
     std::fs::write(&junk, b"not a CAP file at all").unwrap();
     let out = jcos(&["cap", "verify", junk.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("malformed CAP file"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("malformed CAP file"),
+        "{}",
+        stderr(&out)
+    );
     let bad_exp = dir.path().join("bad.exp");
     std::fs::write(&bad_exp, b"\x00\xFA\xCA\xDE junk").unwrap();
     let out = jcos(&[

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use super::error::{VerifyError, VerifyErrorKind as K};
 use super::model::{Cp, Field, Method, Pkg};
 use super::types::{ClassId, Elem, JType, RefType, VType};
-use crate::cap::{ComponentTag, ExceptionHandlerInfo, MethodInfo};
+use crate::cap::{ComponentTag, MethodEntry, MethodInfo};
 use crate::isa::{decode, Insn, Opcode, Operands};
 
 /// Deepest `jsr` nesting accepted.
@@ -41,6 +41,12 @@ struct Handler {
     end: usize,
     target: usize,
     catch: ClassId,
+}
+
+/// A decoded method and the interface methods it invokes, by pc.
+pub(crate) struct Prepared {
+    insns: Vec<Option<Insn>>,
+    ifaces: Vec<(usize, Result<Method, String>)>,
 }
 
 /// One frame: local variables, operand stack, and whether `this` still awaits its
@@ -109,13 +115,12 @@ impl<'p, 'a> MethodVerifier<'p, 'a> {
     /// the interface methods it invokes (which may add classes to the package's table).
     pub fn prepare(
         pkg: &mut Pkg<'a>,
-        ci: usize,
-        mi: usize,
+        entry: &MethodEntry<'a>,
         info: MethodInfo<'a>,
-        handlers: &[ExceptionHandlerInfo],
-        first_handler: usize,
         summary: &mut MethodSummary,
-    ) -> Result<(Vec<Option<Insn>>, Vec<(usize, Result<Method, String>)>), VerifyError> {
+    ) -> Result<Prepared, VerifyError> {
+        let (ci, mi, handlers) = (entry.class_index, entry.method_index, entry.handlers);
+        let first_handler = usize::from(entry.descriptor.exception_handler_index);
         let code = info.bytecodes;
         let label = pkg.method_name(ci, mi);
         let class_label = pkg.class_label(ci);
@@ -235,19 +240,19 @@ impl<'p, 'a> MethodVerifier<'p, 'a> {
                 )));
             }
         }
-        Ok((insns, ifaces))
+        Ok(Prepared { insns, ifaces })
     }
 
     /// A verifier for a prepared method.
     pub fn new(
         pkg: &'p Pkg<'a>,
-        ci: usize,
-        mi: usize,
+        entry: &MethodEntry<'a>,
         info: MethodInfo<'a>,
-        handlers: &[ExceptionHandlerInfo],
-        insns: Vec<Option<Insn>>,
-        ifaces: Vec<(usize, Result<Method, String>)>,
+        prepared: Prepared,
     ) -> Result<Self, VerifyError> {
+        let (ci, mi, handlers) = (entry.class_index, entry.method_index, entry.handlers);
+        let first_handler = usize::from(entry.descriptor.exception_handler_index);
+        let Prepared { insns, ifaces } = prepared;
         let method = pkg.method(ci, mi).ok_or_else(|| {
             VerifyError::new(
                 ComponentTag::DESCRIPTOR,
@@ -287,16 +292,24 @@ impl<'p, 'a> MethodVerifier<'p, 'a> {
                 match pkg.cp.get(usize::from(h.catch_type_index)) {
                     Some(Cp::Class(c)) if pkg.table.is_subtype(*c, pkg.throwable) => *c,
                     Some(Cp::Class(c)) => {
-                        return Err(v.err_plain(K::Handler(format!(
+                        return Err(v.err_handler(
+                            first_handler,
+                            k,
+                            K::Handler(format!(
                             "handler {k}: catch type {} is not a subclass of java.lang.Throwable",
                             pkg.table.label(*c)
-                        ))))
+                        )),
+                        ))
                     }
                     _ => {
-                        return Err(v.err_plain(K::Handler(format!(
-                            "handler {k}: catch_type_index {} is not a Classref",
-                            h.catch_type_index
-                        ))))
+                        return Err(v.err_handler(
+                            first_handler,
+                            k,
+                            K::Handler(format!(
+                                "handler {k}: catch_type_index {} is not a Classref",
+                                h.catch_type_index
+                            )),
+                        ))
                     }
                 }
             };
@@ -336,6 +349,12 @@ impl<'p, 'a> MethodVerifier<'p, 'a> {
             .at(usize::from(self.info.offset))
             .in_class(self.pkg.class_label(self.ci))
             .in_method(self.label.as_str())
+    }
+
+    /// An error about the method's `k`-th handler, located at its handler table entry.
+    fn err_handler(&self, first: usize, k: usize, kind: K) -> VerifyError {
+        self.err_plain(kind)
+            .at(first.saturating_add(k).saturating_mul(8).saturating_add(1))
     }
 
     fn err_at(&self, pc: usize, kind: K) -> VerifyError {
@@ -1285,7 +1304,7 @@ impl<'p, 'a> MethodVerifier<'p, 'a> {
                 let a = self.pop(f)?;
                 let b = self.pop(f)?;
                 let pair = a == VType::IntLo && b == VType::IntHi;
-                if !pair && !(Self::single(a) && Self::single(b)) {
+                if !(pair || (Self::single(a) && Self::single(b))) {
                     return Err(mismatch(
                         "an int or two one-word values",
                         format!("{} and {}", t.show(b), t.show(a)),

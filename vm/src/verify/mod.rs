@@ -75,7 +75,7 @@ pub fn verify(cap: &CapFile, imports: &dyn ImportResolver) -> Result<VerifyRepor
         .methods()
         .map_err(|e| VerifyError::new(ComponentTag::METHOD, VerifyErrorKind::Cap(e)))?;
     let mut summary = MethodSummary::default();
-    let mut prepared = Vec::new();
+    let mut prepared_all = Vec::new();
     for e in &entries {
         let Some(info) = e.method else { continue };
         if info.header.is_abstract() {
@@ -93,29 +93,12 @@ pub fn verify(cap: &CapFile, imports: &dyn ImportResolver) -> Result<VerifyRepor
             }
             continue;
         }
-        let (insns, ifaces) = MethodVerifier::prepare(
-            &mut pkg,
-            e.class_index,
-            e.method_index,
-            info,
-            e.handlers,
-            usize::from(e.descriptor.exception_handler_index),
-            &mut summary,
-        )?;
-        prepared.push((e, info, insns, ifaces));
+        let prepared = MethodVerifier::prepare(&mut pkg, e, info, &mut summary)?;
+        prepared_all.push((e, info, prepared));
     }
-    let methods = prepared.len();
-    for (e, info, insns, ifaces) in prepared {
-        MethodVerifier::new(
-            &pkg,
-            e.class_index,
-            e.method_index,
-            info,
-            e.handlers,
-            insns,
-            ifaces,
-        )?
-        .run()?;
+    let methods = prepared_all.len();
+    for (e, info, prepared) in prepared_all {
+        MethodVerifier::new(&pkg, e, info, prepared)?.run()?;
     }
     check_reference_locations(cap, &summary)?;
     Ok(VerifyReport {

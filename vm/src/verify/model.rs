@@ -305,16 +305,44 @@ impl<'a> Pkg<'a> {
     /// Display name of a field of this package.
     fn field_label(&self, ci: usize, fi: usize) -> String {
         let class = self.class_label(ci);
-        let Some(f) = self
-            .cap
-            .descriptor
-            .classes
-            .get(ci)
-            .and_then(|c| c.fields.get(fi))
-        else {
+        let Some(c) = self.cap.descriptor.classes.get(ci) else {
             return format!("{class}.field#{fi}");
         };
-        format!("{class}.field#{fi} (token {})", f.token)
+        let Some(f) = c.fields.get(fi) else {
+            return format!("{class}.field#{fi}");
+        };
+        let (kind, token) = match f.field_ref {
+            FieldRef::Static(_) => (MemberKind::Static, f.token),
+            FieldRef::Instance { token, .. } => (MemberKind::Instance, token),
+        };
+        if token != NO_TOKEN && c.token != NO_TOKEN {
+            if let Some(v) = self
+                .own
+                .and_then(|v| v.class_by_token(c.token))
+                .and_then(|c| c.field_by_token(token, kind))
+            {
+                return format!("{class}.{}", v.name);
+            }
+        }
+        if let Some(dbg) = &self.cap.debug {
+            let offset = self.classes.get(ci).map(|c| c.offset);
+            let name = dbg
+                .classes
+                .iter()
+                .find(|d| Some(d.location) == offset)
+                .and_then(|d| d.fields.get(fi))
+                .and_then(|d| dbg.string(d.name_index));
+            if let Some(n) = name {
+                return format!("{class}.{n}");
+            }
+        }
+        match f.field_ref {
+            FieldRef::Static(StaticRef::Internal { offset }) => {
+                format!("{class}.static@{offset:#06x}")
+            }
+            _ if token == NO_TOKEN => format!("{class}.field#{fi}"),
+            _ => format!("{class}.field#{fi} (token {token})"),
+        }
     }
 
     // ---- classes -----------------------------------------------------------------------

@@ -196,6 +196,14 @@ fn class_methods(pkg: &mut Pkg<'_>, ci: usize) -> Result<(), VerifyError> {
             .in_class(label.as_str())
             .in_method(pkg.method_name(ci, mi)));
         }
+        if m.is_init && m.access.is_static {
+            return Err(err(
+                ComponentTag::DESCRIPTOR,
+                VerifyErrorKind::Descriptor("static constructor".into()),
+            )
+            .in_class(label.as_str())
+            .in_method(pkg.method_name(ci, mi)));
+        }
         if m.access.is_static || m.is_init || m.access.private {
             continue;
         }
@@ -593,7 +601,7 @@ fn constant_pool_types(pkg: &mut Pkg<'_>) -> Result<(), VerifyError> {
             }
         };
         let declared = match cap.descriptor.type_at(t) {
-            Some(td) => pkg.descriptor_types(td).map_err(|e| derr(e))?,
+            Some(td) => pkg.descriptor_types(td).map_err(&derr)?,
             None => return Err(derr(format!("type {t:#06x} is not a type descriptor"))),
         };
         if resolved.iter().any(|t| t.uses_int()) && !pkg.uses_int {
