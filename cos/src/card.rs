@@ -1,10 +1,14 @@
-//! The card: persistent state, power, and the entry point for command APDUs.
+//! The card: persistent state, the Java Card VM, power, and the entry point for command
+//! APDUs.
 
 use crate::atr::{Atr, Protocol};
+use crate::content::{self, ContentError, InstallRequest, LoadedPackage};
 use crate::image::{self, ImageError, WriteMode};
+use crate::registry::Registry;
 use crate::router::Router;
 use crate::session::Session;
 use crate::state::CardState;
+use jcos_vm::{Vm, VmError};
 use rand::rngs::StdRng;
 use std::path::Path;
 
@@ -25,31 +29,41 @@ impl Default for CardConfig {
 
 /// One emulated card. A card is a plain value with no global state.
 ///
-/// Its persistent state (today the configuration) outlives power cycles and is what a card
-/// image file stores. Its transient state (open logical channels, pending response data)
+/// Its persistent state (the configuration, the registry of packages and applets, and the
+/// VM's heap) outlives power cycles and is what a card image file stores. Its transient
+/// state (open logical channels and the applets active on them, pending response data)
 /// exists only while the card is powered: [`Card::power_off`], [`Card::reset`] and a new
 /// [`Card::power_on`] discard it. A card opened from an image starts powered off, so each
 /// `jcos` invocation on the same image starts a new power session: channels opened by one
 /// invocation are closed in the next.
 pub struct Card {
+    /// The configuration (what card images store today).
     state: CardState,
+    /// Packages and applet instances: persistent, stored in a card image together with the
+    /// VM's image ([`Vm::snapshot`]).
+    registry: Registry,
+    /// The Java Card VM (packages, heap, JCRE objects); created with the first content.
+    vm: Option<Vm>,
     /// `Some` while powered.
     session: Option<Session>,
     rng: StdRng,
+    /// Whether the development installer answers (see [`Card::enable_installer`]).
+    installer: bool,
 }
 
 impl std::fmt::Debug for Card {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The random generator's state stays out of debug output.
+        // The random generator's state and the VM's heap stay out of debug output.
         f.debug_struct("Card")
             .field("state", &self.state)
             .field("session", &self.session)
+            .field("installer", &self.installer)
             .finish_non_exhaustive()
     }
 }
 
 impl Card {
-    /// A new card, powered off.
+    /// A new card, powered off, with no content.
     pub fn new(config: CardConfig) -> Self {
         Self::from_state(CardState::new(config))
     }
@@ -57,8 +71,11 @@ impl Card {
     fn from_state(state: CardState) -> Self {
         Self {
             state,
+            registry: Registry::default(),
+            vm: None,
             session: None,
             rng: rand::make_rng(),
+            installer: false,
         }
     }
 
@@ -77,8 +94,18 @@ impl Card {
     }
 
     /// Writes the card's persistent state to `path`, atomically replacing any image there.
+    /// A card with content cannot be written yet: card images do not hold the VM's state.
     pub fn save_image(&self, path: impl AsRef<Path>) -> Result<(), ImageError> {
-        image::write(path.as_ref(), &self.state, WriteMode::Replace)
+        let path = path.as_ref();
+        if !self.registry.packages().is_empty() {
+            return Err(ImageError::Payload {
+                path: path.to_path_buf(),
+                detail: "the card has packages, and card images cannot hold the Java Card \
+                         VM's state (CAP files, heap) yet"
+                    .into(),
+            });
+        }
+        image::write(path, &self.state, WriteMode::Replace)
     }
 
     /// The card's configuration.
@@ -86,14 +113,46 @@ impl Card {
         &self.state.config
     }
 
+    /// The packages and applet instances on the card.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The card's Java Card VM, once the card has content.
+    pub fn vm(&self) -> Option<&Vm> {
+        self.vm.as_ref()
+    }
+
+    /// Lets the development installer answer its AID on this card: a CAP loader and
+    /// applet installer over APDUs without authentication, for test and development cards
+    /// (see the `installer` module documentation). Not a persistent setting.
+    pub fn enable_installer(&mut self) {
+        self.installer = true;
+    }
+
+    /// Whether the development installer answers on this card.
+    pub fn installer_enabled(&self) -> bool {
+        self.installer
+    }
+
     /// The answer to reset this card gives.
     pub fn atr(&self) -> Atr {
         Atr::for_protocol(self.state.config.protocol)
     }
 
-    /// Powers the card on (cold reset) and returns its ATR; a powered card is reset.
+    /// Powers the card on (cold reset) and returns its ATR; a powered card is reset. The
+    /// VM's transient memory is cleared, an interrupted transaction rolled back, and the
+    /// default applet, if any, selected on the basic channel (JCRE 3.0.5 §4.1).
     pub fn power_on(&mut self) -> Atr {
         self.session = Some(Session::default());
+        if let Some(vm) = self.vm.as_mut() {
+            vm.reset();
+        }
+        if self.registry.default_applet().is_some() {
+            if let Some(mut router) = self.router() {
+                router.select_default();
+            }
+        }
         self.atr()
     }
 
@@ -116,13 +175,102 @@ impl Card {
     /// Processes one command APDU and returns the response APDU (data + SW1 SW2).
     /// A card that is off is powered on first, as a reader would.
     pub fn transmit(&mut self, apdu: &[u8]) -> Vec<u8> {
-        let session = self.session.get_or_insert_with(Session::default);
-        Router {
+        if self.session.is_none() {
+            self.power_on();
+        }
+        if self.installer && self.vm.is_none() {
+            // The installer loads into the VM; a VM that cannot be built leaves it unable
+            // to load, which it reports per command.
+            let _ = self.ensure_vm();
+        }
+        match self.router() {
+            Some(mut router) => router.process(apdu).to_bytes(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The router over the powered card's parts.
+    fn router(&mut self) -> Option<Router<'_>> {
+        let session = self.session.as_mut()?;
+        Some(Router {
             protocol: self.state.config.protocol,
             session,
             rng: &mut self.rng,
+            vm: self.vm.as_mut(),
+            registry: &mut self.registry,
+            installer: self.installer,
+        })
+    }
+
+    fn ensure_vm(&mut self) -> Result<&mut Vm, VmError> {
+        ensure_vm(&mut self.vm)
+    }
+
+    /// Loads a CAP file (JAR or component form): it is parsed, verified and linked against
+    /// the packages on the card, then recorded in the registry. The direct, privileged path
+    /// of `jcos load`; the issuer security domain will put GlobalPlatform in front of it.
+    pub fn load_package(&mut self, cap: &[u8]) -> Result<LoadedPackage, ContentError> {
+        let vm = ensure_vm(&mut self.vm)?;
+        content::load(vm, &mut self.registry, cap)
+    }
+
+    /// Creates an applet instance with the standard install parameter block and makes it
+    /// SELECTABLE.
+    pub fn install_applet(&mut self, request: &InstallRequest<'_>) -> Result<(), ContentError> {
+        let vm = self.vm.as_mut().ok_or_else(|| ContentError::UnknownClass {
+            aid: content::hex(request.class_aid),
+        })?;
+        let context = content::Context {
+            protocol: self.state.config.protocol,
+            rng: &mut self.rng,
+            channels: self.session.as_ref().map(|s| &s.channels),
+            channel: 0,
+        };
+        content::install(vm, &mut self.registry, request, context)
+    }
+
+    /// Deletes an applet instance (its `AppletEvent.uninstall` runs); refused while it is
+    /// active on a logical channel or its objects are referenced from other applets.
+    pub fn delete_applet(&mut self, aid: &[u8]) -> Result<(), ContentError> {
+        let vm = self.vm.as_mut().ok_or_else(|| ContentError::UnknownApplet {
+            aid: content::hex(aid),
+        })?;
+        let context = content::Context {
+            protocol: self.state.config.protocol,
+            rng: &mut self.rng,
+            channels: self.session.as_ref().map(|s| &s.channels),
+            channel: 0,
+        };
+        content::delete_applet(vm, &mut self.registry, aid, context)
+    }
+
+    /// Deletes a package; refused while it has applet instances or other packages import
+    /// it.
+    pub fn delete_package(&mut self, aid: &[u8]) -> Result<(), ContentError> {
+        let vm = self.vm.as_mut().ok_or_else(|| ContentError::UnknownPackage {
+            aid: content::hex(aid),
+        })?;
+        content::delete_package(vm, &mut self.registry, aid)
+    }
+
+    /// Makes the applet instance `aid` the card's default applet (`None`: no default
+    /// applet). It takes effect at the next reset and for channels opened from the basic
+    /// channel.
+    pub fn set_default_applet(&mut self, aid: Option<&[u8]>) -> Result<(), ContentError> {
+        if self.registry.set_default(aid) {
+            Ok(())
+        } else {
+            Err(ContentError::UnknownApplet {
+                aid: content::hex(aid.unwrap_or_default()),
+            })
         }
-        .process(apdu)
-        .to_bytes()
+    }
+}
+
+/// The VM in `slot`, created when there is none yet.
+fn ensure_vm(slot: &mut Option<Vm>) -> Result<&mut Vm, VmError> {
+    match slot {
+        Some(vm) => Ok(vm),
+        None => Ok(slot.insert(Vm::new()?)),
     }
 }

@@ -1,8 +1,11 @@
-//! The jcos card operating system: power, ATR, APDU router, logical channels and card images.
+//! The jcos card operating system: power, ATR, APDU router, logical channels, the Java Card
+//! runtime environment (registry, applet selection and dispatch) and card images.
 //!
 //! A [`Card`] takes command APDUs through [`Card::transmit`] and always answers with a
-//! response APDU; nothing a terminal sends can make it panic. Its persistent state lives in a
-//! card image file ([`Card::create_image`], [`Card::open_image`], [`Card::save_image`]).
+//! response APDU; nothing a terminal sends can make it panic. Packages and applets reach it
+//! through [`Card::load_package`] and [`Card::install_applet`] (or the development
+//! installer over APDUs). Its persistent state lives in a card image file
+//! ([`Card::create_image`], [`Card::open_image`], [`Card::save_image`]).
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -19,13 +22,21 @@ mod atr;
 mod card;
 mod channel;
 mod commands;
+mod content;
+mod dispatch;
 mod error;
 mod image;
+pub mod installer;
 mod outgoing;
+mod registry;
 mod router;
+mod runtime;
 mod session;
 mod state;
+mod verification;
 
 pub use atr::{Atr, Protocol};
 pub use card::{Card, CardConfig};
+pub use content::{ContentError, InstallRequest, LoadedPackage};
 pub use image::ImageError;
+pub use registry::{AppletRecord, LifeCycle, PackageRecord, Privileges, Registry};

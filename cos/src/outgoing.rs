@@ -49,6 +49,31 @@ pub(crate) fn deliver(
     Ok(split(reply.data, reply.sw, ne, channel))
 }
 
+/// Fits an applet's `reply` to Ne: as [`deliver`], except that under T=1 a command without
+/// Le accepts as much as its length form can carry (256 bytes short, 65536 extended), which
+/// is what `APDU.setOutgoing` told the applet.
+pub(crate) fn deliver_applet(
+    protocol: Protocol,
+    command: &CommandApdu,
+    channel: u8,
+    reply: ResponseApdu,
+) -> Result<Outgoing, CommandError> {
+    if protocol == Protocol::T1 && command.ne().is_none() {
+        let ne = applet_ne(command);
+        return Ok(split(reply.data, reply.sw, ne, channel));
+    }
+    deliver(protocol, command, channel, reply)
+}
+
+/// The Ne an applet works with: Le when present, else the most the length form can carry.
+pub(crate) fn applet_ne(command: &CommandApdu) -> usize {
+    match command.ne() {
+        Some(ne) => ne,
+        None if command.is_extended() => 65_536,
+        None => 256,
+    }
+}
+
 /// Returns the first `ne` bytes of `data` now; the rest, if any, becomes pending behind
 /// `61xx`, and `sw` is kept for the last chunk.
 pub(crate) fn split(mut data: Vec<u8>, sw: StatusWord, ne: usize, channel: u8) -> Outgoing {

@@ -8,14 +8,16 @@
 //! 2. the class must be interindustry or proprietary (ISO/IEC 7816-4:2005 clause 5.1.1;
 //!    `001x xxxx` is reserved, `FF` invalid) — else `6E00`;
 //! 3. INS `6X` and `9X` are invalid (ISO/IEC 7816-4:2005 clause 5.1.2) — `6D00`;
-//! 4. MANAGE CHANNEL checks its own origin channel (JCRE 3.0.5 §4.5.1, §4.6.1), and an applet
-//!    SELECT opens a closed channel (§4.5.2 step 3);
+//! 4. MANAGE CHANNEL (JCRE 3.0.5 §4.5.1, §4.6.1) and applet SELECT (§4.5.2) are the JCRE's
+//!    own commands on every channel: they open, close and select (see [`crate::dispatch`]);
 //! 5. any other command on a closed channel — `6881` (JCRE 3.0.5 §4.7);
-//! 6. a proprietary class goes to the applet active on the channel; the bare card has none, so
-//!    `6999` (JCRE 3.0.5 §4.7: "If there is no active applet instance on the logical channel
-//!    to be used for dispatching the command, the Java Card RE shall respond to the APDU with
-//!    status code 0x6999");
-//! 7. interindustry commands the card handles itself: secure messaging (`6882`) and command
+//! 6. on a channel with an active applet, every other command goes to the applet's
+//!    `process` (JCRE 3.0.5 §4.7), except GET RESPONSE while the card holds response data
+//!    for the channel;
+//! 7. with no active applet, a proprietary class gets `6999` (JCRE 3.0.5 §4.7: "If there is
+//!    no active applet instance on the logical channel to be used for dispatching the
+//!    command, the Java Card RE shall respond to the APDU with status code 0x6999");
+//! 8. interindustry commands the card handles itself: secure messaging (`6882`) and command
 //!    chaining (`6884`) are not supported; then SELECT, GET DATA, GET CHALLENGE, GET RESPONSE,
 //!    and `6D00` for any other instruction.
 //!
@@ -23,27 +25,37 @@
 //! RESPONSE, and any command other than GET RESPONSE discards it.
 
 use crate::atr::Protocol;
+use crate::channel::Selected;
 use crate::commands::{
     get_challenge, get_data, get_response, manage_channel, select, INS_GET_CHALLENGE, INS_GET_DATA,
     INS_GET_RESPONSE, INS_MANAGE_CHANNEL, INS_SELECT,
 };
 use crate::error::CommandError;
 use crate::outgoing;
+use crate::registry::Registry;
 use crate::session::Session;
 use jcos_apdu::{CommandApdu, ResponseApdu};
-use rand::Rng;
+use jcos_vm::Vm;
+use rand::rngs::StdRng;
 
-/// One command's view of the card: its protocol, its transient state and its randomness.
-pub(crate) struct Router<'a, R: Rng + ?Sized> {
+/// One command's view of the card: its protocol, its content, its transient state and its
+/// randomness.
+pub(crate) struct Router<'a> {
     /// The transmission protocol, which decides how response data is returned.
     pub(crate) protocol: Protocol,
     /// The power session the command runs in.
     pub(crate) session: &'a mut Session,
-    /// Source of GET CHALLENGE bytes.
-    pub(crate) rng: &'a mut R,
+    /// Source of GET CHALLENGE bytes and of the applets' random data.
+    pub(crate) rng: &'a mut StdRng,
+    /// The Java Card VM; absent on a card that never had content.
+    pub(crate) vm: Option<&'a mut Vm>,
+    /// Packages and applet instances.
+    pub(crate) registry: &'a mut Registry,
+    /// Whether the development installer answers its AID.
+    pub(crate) installer: bool,
 }
 
-impl<R: Rng + ?Sized> Router<'_, R> {
+impl Router<'_> {
     /// Processes one command APDU; every outcome is a response APDU.
     pub(crate) fn process(&mut self, bytes: &[u8]) -> ResponseApdu {
         let command = CommandApdu::parse(bytes);
@@ -60,7 +72,7 @@ impl<R: Rng + ?Sized> Router<'_, R> {
         result.unwrap_or_else(|error| ResponseApdu::status(error.into()))
     }
 
-    /// Steps 1–7 of the module documentation for a parsed command.
+    /// Steps 1–8 of the module documentation for a parsed command.
     fn route(&mut self, command: &CommandApdu) -> Result<ResponseApdu, CommandError> {
         if self.protocol == Protocol::T0 && command.is_extended() {
             return Err(CommandError::WrongLength);
@@ -72,16 +84,58 @@ impl<R: Rng + ?Sized> Router<'_, R> {
         }
         if cla.is_interindustry() {
             if command.ins() == INS_MANAGE_CHANNEL {
-                let reply = manage_channel::process(command, channel, &mut self.session.channels)?;
-                return self.deliver(command, channel, reply);
+                return self.manage_channel(command, channel);
             }
             if command.ins() == INS_SELECT && select::is_applet_select(command) {
-                self.session.channels.open(channel);
+                return self.applet_select(command, channel);
             }
         }
         if !self.session.channels.is_open(channel) {
             return Err(CommandError::LogicalChannelNotSupported);
         }
+        match self.session.channels.selected(channel) {
+            Some(Selected::Applet(applet)) => {
+                if self.has_pending(command, channel) {
+                    return self.get_response(command, channel);
+                }
+                self.dispatch(command, channel, applet, None)
+            }
+            Some(Selected::Installer) => {
+                if self.has_pending(command, channel) {
+                    return self.get_response(command, channel);
+                }
+                self.installer_command(command, channel)
+            }
+            None => self.card_command(command, channel),
+        }
+    }
+
+    /// Whether `command` is a GET RESPONSE for data the card holds for `channel`.
+    fn has_pending(&self, command: &CommandApdu, channel: u8) -> bool {
+        command.class().is_interindustry()
+            && command.ins() == INS_GET_RESPONSE
+            && self
+                .session
+                .pending
+                .as_ref()
+                .is_some_and(|p| p.channel == channel)
+    }
+
+    fn get_response(
+        &mut self,
+        command: &CommandApdu,
+        channel: u8,
+    ) -> Result<ResponseApdu, CommandError> {
+        get_response::process(self.protocol, command, channel, &mut self.session.pending)
+    }
+
+    /// The commands of a channel with no active applet (steps 7 and 8).
+    fn card_command(
+        &mut self,
+        command: &CommandApdu,
+        channel: u8,
+    ) -> Result<ResponseApdu, CommandError> {
+        let cla = command.class();
         if !cla.is_interindustry() {
             return Err(CommandError::AppletSelectFailed);
         }
@@ -94,22 +148,35 @@ impl<R: Rng + ?Sized> Router<'_, R> {
         let reply = match command.ins() {
             INS_SELECT => select::process(command)?,
             INS_GET_DATA => get_data::process(command, self.protocol)?,
-            INS_GET_CHALLENGE => get_challenge::process(command, self.rng)?,
-            INS_GET_RESPONSE => {
-                return get_response::process(
-                    self.protocol,
-                    command,
-                    channel,
-                    &mut self.session.pending,
-                );
-            }
+            INS_GET_CHALLENGE => get_challenge::process(command, &mut *self.rng)?,
+            INS_GET_RESPONSE => return self.get_response(command, channel),
             _ => return Err(CommandError::InsNotSupported),
         };
         self.deliver(command, channel, reply)
     }
 
+    /// MANAGE CHANNEL: the channel bookkeeping of [`manage_channel`], then the selection
+    /// on a new channel or the deselection on a closed one.
+    fn manage_channel(
+        &mut self,
+        command: &CommandApdu,
+        origin: u8,
+    ) -> Result<ResponseApdu, CommandError> {
+        match manage_channel::process(command, origin, &mut self.session.channels)? {
+            manage_channel::Managed::Opened { channel, reply } => {
+                self.select_on_open(origin, channel)?;
+                self.deliver(command, origin, reply)
+            }
+            manage_channel::Managed::Close { channel } => {
+                self.deselect(channel);
+                self.session.channels.close(channel);
+                Ok(ResponseApdu::status(jcos_apdu::StatusWord::OK))
+            }
+        }
+    }
+
     /// Fits `reply` to Ne and keeps what does not fit for GET RESPONSE.
-    fn deliver(
+    pub(crate) fn deliver(
         &mut self,
         command: &CommandApdu,
         channel: u8,
@@ -126,12 +193,16 @@ mod tests {
     use super::*;
     use crate::session::PendingResponse;
     use jcos_apdu::StatusWord;
+    use rand::SeedableRng;
 
     fn sw(protocol: Protocol, session: &mut Session, bytes: &[u8]) -> StatusWord {
         Router {
             protocol,
             session,
-            rng: &mut rand::rng(),
+            rng: &mut StdRng::seed_from_u64(1),
+            vm: None,
+            registry: &mut Registry::default(),
+            installer: false,
         }
         .process(bytes)
         .sw

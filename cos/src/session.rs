@@ -14,6 +14,8 @@ pub(crate) struct Session {
     pub(crate) channels: LogicalChannels,
     /// Response data still to be fetched with GET RESPONSE.
     pub(crate) pending: Option<PendingResponse>,
+    /// A CAP file being uploaded to the development installer.
+    pub(crate) upload: Option<crate::installer::Upload>,
 }
 
 /// Response bytes the terminal has not fetched yet (ISO/IEC 7816-4:2005 clause 5.1.3, `61xx`).

@@ -11,12 +11,30 @@ const P1_OPEN: u8 = 0x00;
 /// P1 of MANAGE CHANNEL CLOSE.
 const P1_CLOSE: u8 = 0x80;
 
-/// Opens or closes a logical channel on behalf of a command received on `origin`.
+/// What a valid MANAGE CHANNEL asks of the dispatcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Managed {
+    /// `channel` is now open, with no applet yet; `reply` is the answer once the applet
+    /// selection on it (JCRE 3.0.5 §4.5.1 step 6) has succeeded.
+    Opened {
+        /// The new channel.
+        channel: u8,
+        /// The answer to MANAGE CHANNEL OPEN.
+        reply: ResponseApdu,
+    },
+    /// `channel` is open and is to be closed once its applet is deselected (§4.6.1 step 5).
+    Close {
+        /// The channel to close.
+        channel: u8,
+    },
+}
+
+/// Checks a MANAGE CHANNEL received on `origin`; opens the new channel for OPEN.
 pub(crate) fn process(
     command: &CommandApdu,
     origin: u8,
     channels: &mut LogicalChannels,
-) -> Result<ResponseApdu, CommandError> {
+) -> Result<Managed, CommandError> {
     let cla = command.class();
     // §4.5.1 / §4.6.1 step 1: SM bits in CLA -> 6882; P1 other than 00 or 80 -> 6A81.
     if cla.is_secure_messaging() {
@@ -37,7 +55,7 @@ fn open(
     command: &CommandApdu,
     origin: u8,
     channels: &mut LogicalChannels,
-) -> Result<ResponseApdu, CommandError> {
+) -> Result<Managed, CommandError> {
     let requested = command.p2();
     // Step 1: P2 above 19 -> 6A81.
     if usize::from(requested) >= CHANNEL_COUNT {
@@ -61,13 +79,19 @@ fn open(
             .lowest_free()
             .ok_or(CommandError::FuncNotSupported)?;
         channels.open(channel);
-        return Ok(ResponseApdu::new(vec![channel], StatusWord::OK));
+        return Ok(Managed::Opened {
+            channel,
+            reply: ResponseApdu::new(vec![channel], StatusWord::OK),
+        });
     }
     // Step 5: the requested channel is already open -> 6A86.
     if !channels.open(requested) {
         return Err(CommandError::IncorrectP1P2);
     }
-    Ok(ResponseApdu::status(StatusWord::OK))
+    Ok(Managed::Opened {
+        channel: requested,
+        reply: ResponseApdu::status(StatusWord::OK),
+    })
 }
 
 /// MANAGE CHANNEL CLOSE, JCRE 3.0.5 §4.6.1. P2 = 00 names the channel of CLA itself
@@ -75,8 +99,8 @@ fn open(
 fn close(
     command: &CommandApdu,
     origin: u8,
-    channels: &mut LogicalChannels,
-) -> Result<ResponseApdu, CommandError> {
+    channels: &LogicalChannels,
+) -> Result<Managed, CommandError> {
     if command.nc() != 0 {
         return Err(CommandError::WrongLength);
     }
@@ -93,8 +117,8 @@ fn close(
         return Err(CommandError::FuncNotSupported);
     }
     // Step 5: close an open channel -> 9000; otherwise the JCRE answers with a warning, 6200.
-    if channels.close(target) {
-        Ok(ResponseApdu::status(StatusWord::OK))
+    if channels.is_open(target) {
+        Ok(Managed::Close { channel: target })
     } else {
         Err(CommandError::StateUnchanged)
     }
@@ -104,10 +128,17 @@ fn close(
 mod tests {
     use super::*;
 
+    /// Runs the command as the router does: a valid CLOSE closes the channel.
     fn run(bytes: &[u8], channels: &mut LogicalChannels) -> Result<ResponseApdu, CommandError> {
         let command = CommandApdu::parse(bytes).unwrap();
         let origin = command.class().channel().unwrap();
-        process(&command, origin, channels)
+        match process(&command, origin, channels)? {
+            Managed::Opened { reply, .. } => Ok(reply),
+            Managed::Close { channel } => {
+                assert!(channels.close(channel));
+                Ok(ResponseApdu::status(StatusWord::OK))
+            }
+        }
     }
 
     #[test]

@@ -16,6 +16,6 @@ mod testing;
 
 pub use diff::line_diff;
 pub use jscript::Limits;
-pub use loader::ContentLoader;
+pub use loader::{ContentLoader, InstallerLoader};
 pub use outcome::{Failure, Location, Outcome};
 pub use script::{run_script_file, RunOptions, ScriptError, ScriptKind};

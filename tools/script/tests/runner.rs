@@ -153,8 +153,8 @@ fn a_suite_needing_the_absent_shared_directory_is_skipped_visibly() {
         (3, 1, 1)
     );
 
-    // With the shared directory present, its sessions run (and a load fails clearly, since
-    // the bare card has no package loader).
+    // With the shared directory present, its sessions run (and loading a file that is not a
+    // CAP file fails clearly: the card's installer refuses it with 6A80).
     let shared = root.path().join("shared");
     write(
         &shared.join("fixtures/one/session"),
@@ -182,7 +182,7 @@ fn a_suite_needing_the_absent_shared_directory_is_skipped_visibly() {
     );
     let message = summary.suites[0].results[1].message.clone().unwrap();
     assert!(
-        message.contains("this card cannot load CAP files"),
+        message.contains("one.cap failed") && message.contains("6A80"),
         "{message}"
     );
 }

@@ -1,9 +1,19 @@
-//! The fresh card each case starts from. Every runner card is made here, so richer cards
-//! (preloaded packages, an issuer security domain) need only this function to change.
+//! The fresh card each case starts from, and how content gets onto it. Every runner card is
+//! made here, so richer cards (preloaded packages, an issuer security domain) need only this
+//! module to change.
 
+use crate::loader::{ContentLoader, InstallerLoader};
 use jcos_cos::{Card, CardConfig};
 
-/// A new in-process card built from `config`.
+/// A new in-process card built from `config`, with the development installer enabled so
+/// that sessions can load and install content.
 pub fn new_card(config: &CardConfig) -> Card {
-    Card::new(config.clone())
+    let mut card = Card::new(config.clone());
+    card.enable_installer();
+    card
+}
+
+/// The content loader of cases whose options name none: the development installer's.
+pub fn new_loader() -> Box<dyn ContentLoader> {
+    Box::new(InstallerLoader)
 }

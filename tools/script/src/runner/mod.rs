@@ -9,7 +9,7 @@ mod report;
 mod shared;
 mod suite;
 
-pub use card::new_card;
+pub use card::{new_card, new_loader};
 pub use exec::run_case;
 pub use glob::matches as glob_matches;
 pub use junit::write_junit;
@@ -36,7 +36,8 @@ pub struct RunnerOptions {
     pub progress: bool,
     /// Bounds on jcos scripts.
     pub limits: Limits,
-    /// Content loader for sessions' `load`/`install` lines; without one they fail.
+    /// Content loader for sessions' `load`/`install` lines; the development installer's
+    /// ([`new_loader`]) when `None`.
     pub loader: Option<LoaderFactory>,
 }
 
