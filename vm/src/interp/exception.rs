@@ -38,10 +38,12 @@ pub enum VmException {
     Card(i16),
     /// `javacard.framework.UserException`.
     User(i16),
+    /// `javacard.security.CryptoException`.
+    Crypto(i16),
 }
 
 /// Number of distinct JCRE exception classes, the length of the singleton table.
-pub const EXCEPTION_KINDS: usize = 15;
+pub const EXCEPTION_KINDS: usize = 16;
 
 /// `SystemException.NO_RESOURCE`.
 pub const SYSTEM_NO_RESOURCE: i16 = 5;
@@ -73,6 +75,7 @@ impl VmException {
             VmException::Pin(_) => 12,
             VmException::Card(_) => 13,
             VmException::User(_) => 14,
+            VmException::Crypto(_) => 15,
         }
     }
 
@@ -86,7 +89,8 @@ impl VmException {
             | VmException::Apdu(r)
             | VmException::Pin(r)
             | VmException::Card(r)
-            | VmException::User(r) => Some(r),
+            | VmException::User(r)
+            | VmException::Crypto(r) => Some(r),
             _ => None,
         }
     }
@@ -108,6 +112,7 @@ impl VmException {
         "javacard/framework/PINException",
         "javacard/framework/CardException",
         "javacard/framework/UserException",
+        "javacard/security/CryptoException",
     ];
 }
 

@@ -9,8 +9,8 @@ use crate::interp::exception::SYSTEM_NO_RESOURCE;
 use crate::native::{self, NativeRet};
 use crate::program::{ArrayType, ClassId, Insn, MethodTarget, Switch, TypeRef};
 
-/// Most argument words a native takes (`Util.arrayCopy` takes 5).
-const MAX_NATIVE_ARGS: usize = 8;
+/// Most argument words a native takes (`AEADCipher.init` takes 9).
+const MAX_NATIVE_ARGS: usize = 9;
 
 /// Runs until the entry frame returns (`Ok` with the return value) or something is thrown
 /// or trapped. Allocates nothing per instruction.

@@ -252,12 +252,14 @@ pub fn program(views: &[PackageView]) -> Result<Program, BuiltinError> {
         aid: find("javacard/framework/AID")?,
         iso_exception: find("javacard/framework/ISOException")?,
     };
-    Ok(Program {
+    let mut program = Program {
         classes,
         methods: Vec::new(),
         packages,
         well_known,
-    })
+    };
+    super::crypto::classes::add(&mut program)?;
+    Ok(program)
 }
 
 #[cfg(test)]

@@ -69,6 +69,8 @@ pub struct Jcre {
     pub ctx_stack: Vec<ContextId>,
     /// The AID class, for AID objects the JCRE creates.
     pub aid_class: ClassId,
+    /// Run-time state of the crypto engines (`Signature`, `Cipher`, ... in use).
+    pub crypto: super::crypto::Engines,
 }
 
 impl Jcre {
@@ -112,6 +114,7 @@ impl Jcre {
             current: None,
             ctx_stack: Vec::new(),
             aid_class,
+            crypto: Default::default(),
         })
     }
 

@@ -8,6 +8,7 @@
 mod aid;
 mod apdu;
 pub mod builtin;
+pub mod crypto;
 mod exceptions;
 mod framework;
 mod jcre;
@@ -52,6 +53,8 @@ macro_rules! natives {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum NativeId {
             $( $(#[$doc])* $id, )*
+            /// A `javacard.security` or `javacardx.crypto` native, bound in [`crypto`].
+            Crypto(crypto::CryptoNative),
         }
 
         /// Declaring class, name, descriptor and native of every native method.
@@ -65,6 +68,7 @@ macro_rules! natives {
             pub fn nargs(self) -> u8 {
                 match self {
                     $( NativeId::$id => $nargs, )*
+                    NativeId::Crypto(c) => c.nargs(),
                 }
             }
         }
@@ -309,6 +313,7 @@ pub fn binding(class: &str, name: &str, descriptor: &str) -> Option<NativeId> {
         .iter()
         .find(|(c, n, d, _)| *c == class && *n == name && *d == descriptor)
         .map(|b| b.3)
+        .or_else(|| crypto::binding(class, name, descriptor).map(NativeId::Crypto))
 }
 
 /// Runs native `id` with argument words `args` on behalf of context `ctx`.
@@ -440,6 +445,8 @@ pub fn invoke(
         | N::PinResetAndUnblock
         | N::PinSetValidatedFlag
         | N::PinUpdate => pin::invoke(env, id, &a, ctx),
+
+        N::Crypto(c) => crypto::invoke(env, c, &a, ctx),
     }
 }
 
