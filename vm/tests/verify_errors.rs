@@ -290,6 +290,50 @@ fn invokestatic_with_a_wrong_argument_type() {
 }
 
 #[test]
+fn local_variable_out_of_range() {
+    let Some(mut cap) = ops() else { return };
+    let m = locate(&cap, &FACT);
+    // fact has one parameter and no other locals: sload_0 -> sload_1.
+    poke(&mut cap, m, 0, 0x1D);
+    let e = reject(&cap);
+    assert_eq!(
+        e.kind(),
+        &VerifyErrorKind::LocalIndex { index: 1, count: 1 }
+    );
+    assert_at(&e, m, 0);
+}
+
+#[test]
+fn checkcast_to_an_unknown_array_type() {
+    let Some(mut cap) = ops() else { return };
+    // aload_0; checkcast atype 9 (not a type code); pop; sconst_0; sreturn; nop
+    let m = replace_describe(&mut cap, [0x18, 0x94, 0x09, 0x00, 0x00, 0x3B, 0x03, 0x78]);
+    let e = reject(&cap);
+    assert!(
+        matches!(e.kind(), VerifyErrorKind::BadOperand(w) if w.contains("array type 9")),
+        "{e}"
+    );
+    assert_at(&e, m, 1);
+}
+
+#[test]
+fn anewarray_of_a_field_reference() {
+    let Some(mut cap) = ops() else { return };
+    // sconst_2; anewarray 0 (an InstanceFieldref); pop; sconst_0; sreturn; nop; nop
+    let m = replace_describe(&mut cap, [0x05, 0x91, 0x00, 0x00, 0x3B, 0x03, 0x78, 0x00]);
+    let e = reject(&cap);
+    assert_eq!(
+        e.kind(),
+        &VerifyErrorKind::ConstantPoolKind {
+            index: 0,
+            expected: "Classref",
+            found: "InstanceFieldref"
+        }
+    );
+    assert_at(&e, m, 1);
+}
+
+#[test]
 fn method_falls_off_the_end() {
     let Some(mut cap) = ops() else { return };
     let m = locate(&cap, &FACT);

@@ -31,3 +31,15 @@ fn every_golden_cap_verifies() {
     assert!(failed.is_empty(), "rejected:\n{}", failed.join("\n"));
     assert_eq!(ok, verify_common::GOLDEN_CAPS);
 }
+
+#[test]
+fn golden_caps_verify_with_their_own_export_data_for_names() {
+    let Some(golden) = verify_common::golden() else {
+        return;
+    };
+    let imports = verify_common::imports_with_names();
+    for g in &golden {
+        let r = verify(&g.cap, &imports).unwrap_or_else(|e| panic!("{}: {e}", g.fixture));
+        assert!(r.methods > 0 && r.instructions > r.methods, "{}", g.fixture);
+    }
+}

@@ -40,6 +40,16 @@ impl ImportResolver for Vec<PackageView> {
     }
 }
 
+impl ImportResolver for [&PackageView] {
+    fn package(&self, aid: &[u8]) -> Option<&PackageView> {
+        self.iter().copied().find(|v| v.aid == aid)
+    }
+
+    fn package_by_name(&self, name: &str) -> Option<&PackageView> {
+        self.iter().copied().find(|v| v.name == name)
+    }
+}
+
 /// The built-in Java Card 3.0.5 and GlobalPlatform 1.6 packages plus user packages; user
 /// packages are searched first.
 #[derive(Debug, Clone, Default)]
@@ -98,4 +108,39 @@ impl ImportResolver for ImportSet {
 /// Whether a package of version `available` satisfies an import of version `imported`.
 pub fn compatible(imported: (u8, u8), available: (u8, u8)) -> bool {
     imported.0 == available.0 && available.1 >= imported.1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_compatibility() {
+        // JCVM §4.5.2: same major version, minor version at least the imported one.
+        assert!(compatible((1, 0), (1, 0)));
+        assert!(compatible((1, 2), (1, 6)));
+        assert!(!compatible((1, 3), (1, 2)));
+        assert!(!compatible((1, 0), (2, 0)));
+        assert!(!compatible((2, 0), (1, 9)));
+    }
+
+    #[test]
+    fn user_packages_come_before_built_in_ones() {
+        let set = ImportSet::builtin().unwrap();
+        let framework = [0xA0, 0x00, 0x00, 0x00, 0x62, 0x01, 0x01];
+        let builtin = set.package(&framework).unwrap().clone();
+        assert_eq!(builtin.name, "javacard/framework");
+        let mut mine = builtin.clone();
+        mine.version.minor = 99;
+        let set = set.with(mine);
+        assert_eq!(set.package(&framework).unwrap().version.minor, 99);
+        assert_eq!(
+            set.package_by_name("javacard/framework")
+                .unwrap()
+                .version
+                .minor,
+            99
+        );
+        assert!(ImportSet::new().package(&framework).is_none());
+    }
 }
