@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod classfile;
+pub mod convert;
 pub mod jar;
 pub mod javac;
 pub mod jvm;

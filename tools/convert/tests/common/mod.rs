@@ -64,3 +64,70 @@ pub fn golden_dir() -> Option<PathBuf> {
 pub fn applets_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../applets")
 }
+
+pub mod session;
+
+/// A golden fixture's `fixture.env`.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    pub name: String,
+    pub dir: PathBuf,
+    pub package: String,
+    pub aid: Vec<u8>,
+    pub version: (u8, u8),
+    pub applets: Vec<(Vec<u8>, String)>,
+    pub deps: Vec<String>,
+}
+
+/// Reads `fixture.env` of fixture `name`.
+pub fn fixture(name: &str) -> Option<Fixture> {
+    let dir = golden_dir()?.join(name);
+    let env = std::fs::read_to_string(dir.join("fixture.env")).ok()?;
+    let mut f = Fixture {
+        name: name.into(),
+        dir,
+        package: String::new(),
+        aid: Vec::new(),
+        version: (1, 0),
+        applets: Vec::new(),
+        deps: Vec::new(),
+    };
+    for line in env.lines() {
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let v = v.trim_matches('"');
+        match k {
+            "PKG" => f.package = v.into(),
+            "PKG_AID" => f.aid = session::hex(v),
+            "VERSION" => {
+                let (a, b) = v.split_once('.').expect("version");
+                f.version = (a.parse().expect("major"), b.parse().expect("minor"));
+            }
+            "APPLETS" => {
+                for a in v.split_whitespace() {
+                    let (aid, class) = a.split_once(':').expect("AID:class");
+                    f.applets.push((session::hex(aid), class.into()));
+                }
+            }
+            "DEPS" => f.deps = v.split_whitespace().map(String::from).collect(),
+            _ => {}
+        }
+    }
+    Some(f)
+}
+
+/// The stub classes compiled once per test binary.
+pub fn stub_classes(javac: &Javac) -> PathBuf {
+    static DIR: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let api = jcos_convert::api::ApiSet::load().expect("tables");
+        let files = jcos_convert::stubs::generate(&api.tables).expect("stubs");
+        let work = tempfile::tempdir().expect("tempdir");
+        let classes =
+            jcos_convert::stubs::compile(javac, &files, work.path()).expect("stubs compile");
+        (work, classes)
+    })
+    .1
+    .clone()
+}
