@@ -2,6 +2,7 @@
 //! APDUs.
 
 use crate::atr::{Atr, Protocol};
+use crate::fs::FileSystem;
 use crate::content::{self, ContentError, InstallRequest, LoadedPackage};
 use crate::image::{self, ImageError, WriteMode};
 use crate::registry::Registry;
@@ -68,6 +69,14 @@ impl Card {
         Self::from_state(CardState::new(config))
     }
 
+    /// A new card, powered off, personalised with the file system `fs` (see
+    /// [`Profile`](crate::Profile)); the file system answers when it is the selected target.
+    pub fn with_file_system(config: CardConfig, fs: FileSystem) -> Self {
+        let mut state = CardState::new(config);
+        state.fs = Some(fs);
+        Self::from_state(state)
+    }
+
     fn from_state(state: CardState) -> Self {
         Self {
             state,
@@ -83,6 +92,17 @@ impl Card {
     /// refused with [`ImageError::Exists`] and left alone.
     pub fn create_image(path: impl AsRef<Path>, config: CardConfig) -> Result<Card, ImageError> {
         let card = Card::new(config);
+        image::write(path.as_ref(), &card.state, WriteMode::CreateNew)?;
+        Ok(card)
+    }
+
+    /// Like [`Card::create_image`] for a card personalised with the file system `fs`.
+    pub fn create_image_with_file_system(
+        path: impl AsRef<Path>,
+        config: CardConfig,
+        fs: FileSystem,
+    ) -> Result<Card, ImageError> {
+        let card = Card::with_file_system(config, fs);
         image::write(path.as_ref(), &card.state, WriteMode::CreateNew)?;
         Ok(card)
     }
@@ -133,6 +153,11 @@ impl Card {
     /// Whether the development installer answers on this card.
     pub fn installer_enabled(&self) -> bool {
         self.installer
+    }
+
+    /// The card's file system, if it was personalised with one.
+    pub fn file_system(&self) -> Option<&FileSystem> {
+        self.state.fs.as_ref()
     }
 
     /// The answer to reset this card gives.
@@ -199,6 +224,7 @@ impl Card {
             vm: self.vm.as_mut(),
             registry: &mut self.registry,
             installer: self.installer,
+            fs: self.state.fs.as_mut(),
         })
     }
 

@@ -309,7 +309,8 @@ mod tests {
         let path = Path::new("mem.img");
         let state = CardState::new(CardConfig::default());
         let bytes = encode(path, &state).unwrap();
-        assert_eq!(bytes.len(), HEADER_LEN + 2);
+        // Payload: the version, the protocol and the absent file system, a byte each.
+        assert_eq!(bytes.len(), HEADER_LEN + 3);
         assert_eq!(&bytes[..8], b"JCOSCARD");
         assert_eq!(decode(path, &bytes).unwrap(), state);
     }

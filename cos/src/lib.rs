@@ -5,7 +5,8 @@
 //! response APDU; nothing a terminal sends can make it panic. Packages and applets reach it
 //! through [`Card::load_package`] and [`Card::install_applet`] (or the development
 //! installer over APDUs). Its persistent state lives in a card image file
-//! ([`Card::create_image`], [`Card::open_image`], [`Card::save_image`]).
+//! ([`Card::create_image`], [`Card::open_image`], [`Card::save_image`]). A card built from a
+//! profile ([`Card::with_file_system`]) has an ISO/IEC 7816-4 file system ([`fs`]).
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -25,6 +26,7 @@ mod commands;
 mod content;
 mod dispatch;
 mod error;
+pub mod fs;
 mod image;
 pub mod installer;
 mod outgoing;
@@ -38,5 +40,6 @@ mod verification;
 pub use atr::{Atr, Protocol};
 pub use card::{Card, CardConfig};
 pub use content::{ContentError, InstallRequest, LoadedPackage};
+pub use fs::{FileSystem, Profile, ProfileError};
 pub use image::ImageError;
 pub use registry::{AppletRecord, LifeCycle, PackageRecord, Privileges, Registry};

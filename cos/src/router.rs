@@ -18,7 +18,9 @@
 //!    no active applet instance on the logical channel to be used for dispatching the
 //!    command, the Java Card RE shall respond to the APDU with status code 0x6999");
 //! 8. interindustry commands the card handles itself: secure messaging (`6882`) and command
-//!    chaining (`6884`) are not supported; then SELECT, GET DATA, GET CHALLENGE, GET RESPONSE,
+//!    chaining (`6884`) are not supported; on a card with a file system, the file-system
+//!    commands go to it ([`crate::fs::handles`]: SELECT, the binary, record, data, file
+//!    management and security commands); then SELECT, GET DATA, GET CHALLENGE, GET RESPONSE,
 //!    and `6D00` for any other instruction.
 //!
 //! Response data is fitted to Ne by [`outgoing::deliver`]; data left over waits for GET
@@ -31,6 +33,7 @@ use crate::commands::{
     INS_GET_RESPONSE, INS_MANAGE_CHANNEL, INS_SELECT,
 };
 use crate::error::CommandError;
+use crate::fs::FileSystem;
 use crate::outgoing;
 use crate::registry::Registry;
 use crate::session::Session;
@@ -53,6 +56,8 @@ pub(crate) struct Router<'a> {
     pub(crate) registry: &'a mut Registry,
     /// Whether the development installer answers its AID.
     pub(crate) installer: bool,
+    /// The card's file system, if it has one.
+    pub(crate) fs: Option<&'a mut FileSystem>,
 }
 
 impl Router<'_> {
@@ -145,6 +150,13 @@ impl Router<'_> {
         if cla.is_chaining() {
             return Err(CommandError::ChainingNotSupported);
         }
+        if let Some(fs) = self.fs.as_deref_mut() {
+            if crate::fs::handles(fs, self.session.fs.channel(channel), command) {
+                let reply =
+                    crate::fs::transmit(fs, &mut self.session.fs, channel, command, self.rng);
+                return self.deliver(command, channel, reply);
+            }
+        }
         let reply = match command.ins() {
             INS_SELECT => select::process(command)?,
             INS_GET_DATA => get_data::process(command, self.protocol)?,
@@ -162,17 +174,19 @@ impl Router<'_> {
         command: &CommandApdu,
         origin: u8,
     ) -> Result<ResponseApdu, CommandError> {
-        match manage_channel::process(command, origin, &mut self.session.channels)? {
-            manage_channel::Managed::Opened { channel, reply } => {
-                self.select_on_open(origin, channel)?;
-                self.deliver(command, origin, reply)
-            }
+        let result = match manage_channel::process(command, origin, &mut self.session.channels)? {
+            manage_channel::Managed::Opened { channel, reply } => self
+                .select_on_open(origin, channel)
+                .and_then(|()| self.deliver(command, origin, reply)),
             manage_channel::Managed::Close { channel } => {
                 self.deselect(channel);
                 self.session.channels.close(channel);
                 Ok(ResponseApdu::status(jcos_apdu::StatusWord::OK))
             }
-        }
+        };
+        let channels = &self.session.channels;
+        self.session.fs.forget_closed(|ch| channels.is_open(ch));
+        result
     }
 
     /// Fits `reply` to Ne and keeps what does not fit for GET RESPONSE.
@@ -203,6 +217,7 @@ mod tests {
             vm: None,
             registry: &mut Registry::default(),
             installer: false,
+            fs: None,
         }
         .process(bytes)
         .sw

@@ -16,6 +16,8 @@ pub(crate) struct Session {
     pub(crate) pending: Option<PendingResponse>,
     /// A CAP file being uploaded to the development installer.
     pub(crate) upload: Option<crate::installer::Upload>,
+    /// Each channel's current files and security status in the file system.
+    pub(crate) fs: crate::fs::FsSession,
 }
 
 /// Response bytes the terminal has not fetched yet (ISO/IEC 7816-4:2005 clause 5.1.3, `61xx`).

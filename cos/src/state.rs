@@ -2,10 +2,11 @@
 //! image file.
 
 use crate::card::CardConfig;
+use crate::fs::FileSystem;
 use serde::{Deserialize, Serialize};
 
 /// Version of [`CardState`]'s layout; an image holding another version is refused.
-pub(crate) const STATE_VERSION: u32 = 1;
+pub(crate) const STATE_VERSION: u32 = 2;
 
 /// Everything a card keeps across power cycles and `jcos` invocations.
 ///
@@ -17,6 +18,8 @@ pub(crate) struct CardState {
     pub(crate) version: u32,
     /// How the card was built.
     pub(crate) config: CardConfig,
+    /// The ISO/IEC 7816-4 file system, on a card personalised with one.
+    pub(crate) fs: Option<FileSystem>,
 }
 
 impl CardState {
@@ -25,6 +28,7 @@ impl CardState {
         Self {
             version: STATE_VERSION,
             config,
+            fs: None,
         }
     }
 }

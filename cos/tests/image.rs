@@ -19,16 +19,16 @@ fn hex(s: &str) -> Vec<u8> {
 }
 
 /// The image of a default (T=1) card, assembled by hand from the documented layout: the
-/// postcard payload is `01` (state version 1, a varint) and `01` (variant T1 of Protocol); the
-/// checksum is SHA-256("\x01\x01") computed outside jcos.
+/// postcard payload is `02` (state version 2, a varint), `01` (variant T1 of Protocol) and `00`
+/// (no file system); the checksum is SHA-256("\x02\x01\x00") computed outside jcos.
 fn default_image_bytes() -> Vec<u8> {
     let mut b = b"JCOSCARD".to_vec();
     b.extend(hex("0001"));
-    b.extend(hex("0000000000000002"));
+    b.extend(hex("0000000000000003"));
     b.extend(hex(
-        "9dcf97a184f32623d11a73124ceb99a5709b083721e878a16d78f596718ba7b2",
+        "27c481628200c5ed2467af54a9a4128daede2cd8afe1acc2670a104645381067",
     ));
-    b.extend(hex("0101"));
+    b.extend(hex("020100"));
     b
 }
 
@@ -81,13 +81,13 @@ fn hand_made_image_opens() {
     let card = Card::open_image(&path).unwrap();
     assert_eq!(card.config(), &CardConfig::default());
     assert!(!card.is_powered());
-    // The T=0 variant: payload 01 00, checksum computed outside jcos.
+    // The T=0 variant: payload 02 00 00, checksum computed outside jcos.
     let mut b = b"JCOSCARD".to_vec();
-    b.extend(hex("0001 0000000000000002"));
+    b.extend(hex("0001 0000000000000003"));
     b.extend(hex(
-        "47dc540c94ceb704a23875c11273e16bb0b8a87aed84de911f2133568115f254",
+        "070b13c004e9475fa155cd84d90de9f87db1b7dea6707329638a6ce66043d246",
     ));
-    b.extend(hex("0100"));
+    b.extend(hex("020000"));
     std::fs::write(&path, b).unwrap();
     assert_eq!(Card::open_image(&path).unwrap().config(), &t0());
 }
@@ -186,9 +186,9 @@ fn truncated_files_are_refused() {
             "cut at {len}: {err:?}"
         );
     }
-    assert!(open_refused(&full[..51])
+    assert!(open_refused(&full[..52])
         .to_string()
-        .contains("52 bytes expected, 51 present"));
+        .contains("53 bytes expected, 52 present"));
 }
 
 #[test]
@@ -201,7 +201,7 @@ fn trailing_bytes_are_refused() {
             err,
             ImageError::TrailingBytes {
                 extra: 3,
-                offset: 52,
+                offset: 53,
                 ..
             }
         ),
@@ -260,9 +260,9 @@ fn undecodable_payloads_are_refused() {
 
 #[test]
 fn unsupported_state_version_is_refused() {
-    let err = open_refused(&image_with_payload(&[0x02, 0x01]));
+    let err = open_refused(&image_with_payload(&[0x03, 0x01, 0x00]));
     assert!(
-        matches!(err, ImageError::UnsupportedState { version: 2, .. }),
+        matches!(err, ImageError::UnsupportedState { version: 3, .. }),
         "{err:?}"
     );
 }

@@ -4,7 +4,7 @@
 use super::error::FsError;
 use super::model::KeyAlgorithm;
 use cbc::cipher::block_padding::NoPadding;
-use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 
 fn check(algorithm: KeyAlgorithm, data: &[u8]) -> Result<(), FsError> {
     let block = algorithm.block_len();
@@ -24,7 +24,7 @@ macro_rules! cbc_encrypt {
         let len = buffer.len();
         cbc::Encryptor::<$cipher>::new_from_slices($key, iv)
             .map_err(|_| FsError::ReferenceDataNotUsable)?
-            .encrypt_padded_mut::<NoPadding>(&mut buffer, len)
+            .encrypt_padded::<NoPadding>(&mut buffer, len)
             .map_err(|_| FsError::WrongLength)?;
         Ok(buffer)
     }};
@@ -39,7 +39,7 @@ macro_rules! cbc_decrypt {
         let mut buffer = $data.to_vec();
         cbc::Decryptor::<$cipher>::new_from_slices($key, iv)
             .map_err(|_| FsError::ReferenceDataNotUsable)?
-            .decrypt_padded_mut::<NoPadding>(&mut buffer)
+            .decrypt_padded::<NoPadding>(&mut buffer)
             .map_err(|_| FsError::WrongLength)?;
         Ok(buffer)
     }};

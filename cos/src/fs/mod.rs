@@ -47,6 +47,12 @@ impl FsSession {
     pub fn close(&mut self, channel: u8) {
         self.channels.remove(&channel);
     }
+
+    /// Forgets the context of every channel `is_open` says is closed, so a channel opened
+    /// again starts at the MF with nothing verified.
+    pub fn forget_closed(&mut self, is_open: impl Fn(u8) -> bool) {
+        self.channels.retain(|ch, _| is_open(*ch));
+    }
 }
 
 /// Runs one file-system command on `channel` and commits its writes to `fs`: the whole
