@@ -57,6 +57,7 @@ fn build(
 struct Built {
     _work: tempfile::TempDir,
     fixtures: BTreeMap<String, (Fixture, Conversion)>,
+    classes: BTreeMap<String, PathBuf>,
 }
 
 /// The fixtures converted once per test binary; `None` when javac or the fixtures are absent.
@@ -101,12 +102,17 @@ fn build_all() -> Option<Built> {
         }
         assert!(built.len() > before, "fixture dependencies form a cycle");
     }
+    let classes = built
+        .iter()
+        .map(|(k, v)| (k.clone(), v.2.clone()))
+        .collect();
     Some(Built {
         _work: work,
         fixtures: built
             .into_iter()
             .map(|(k, (f, c, _))| (k, (f, c)))
             .collect(),
+        classes,
     })
 }
 
@@ -400,4 +406,86 @@ fn the_server_export_file_is_the_reference_converters() {
             "{name}.exp"
         );
     }
+}
+
+#[test]
+fn converted_caps_pass_the_verifier() {
+    let Some(built) = built() else { return };
+    for (name, (f, conv)) in &built.fixtures {
+        let mut imports = jcos_vm::verify::ImportSet::builtin().expect("API tables");
+        for d in &f.deps {
+            imports.add(built.fixtures[d].1.export.package().expect("export view"));
+        }
+        let report =
+            jcos_vm::verify::verify(&conv.cap, &imports).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(report.methods > 0, "{name}");
+        println!(
+            "{name}: verified {} classes, {} methods, {} instructions",
+            report.classes, report.methods, report.instructions
+        );
+    }
+}
+
+#[test]
+fn the_debug_component_describes_the_code_and_the_session_still_passes() {
+    let Some(built) = built() else { return };
+    let (f, plain) = &built.fixtures["ops"];
+    let opts = Options {
+        classes: built.classes["ops"].clone(),
+        package: f.package.clone(),
+        aid: f.aid.clone(),
+        version: f.version,
+        applets: f.applets.clone(),
+        export_path: Vec::new(),
+        export_map: None,
+        int: false,
+        debug: true,
+    };
+    let conv = convert(&opts).expect("converts with --debug");
+    let cap = &conv.cap;
+    assert_eq!((cap.header.major_version, cap.header.minor_version), (2, 2));
+    assert_eq!(cap.header.package_name.as_deref(), Some(&b"golden/ops"[..]));
+    let debug = cap.debug.as_ref().expect("Debug component");
+    assert_eq!(
+        debug.string(debug.package_name_index).as_deref(),
+        Some("golden/ops")
+    );
+    assert_eq!(debug.classes.len(), 7);
+    // Apart from the format, the code is the same as without debug information.
+    assert_eq!(cap.method, plain.cap.method);
+    let ops = debug
+        .classes
+        .iter()
+        .find(|c| debug.string(c.name_index).as_deref() == Some("golden/ops/Ops"))
+        .expect("Ops");
+    assert_eq!(
+        debug.string(ops.source_file_index).as_deref(),
+        Some("Ops.java")
+    );
+    let arith = ops
+        .methods
+        .iter()
+        .find(|m| debug.string(m.name_index).as_deref() == Some("arith"))
+        .expect("arith");
+    // `short n = apdu.setIncomingAndReceive();` is line 56 of Ops.java, the method's first.
+    assert_eq!(
+        arith
+            .line_table
+            .first()
+            .map(|l| (l.start_pc, l.source_line)),
+        Some((0, 56))
+    );
+    let names: Vec<String> = arith
+        .variable_table
+        .iter()
+        .filter_map(|v| debug.string(v.name_index))
+        .collect();
+    for n in ["this", "apdu", "buf", "n", "a", "b", "o"] {
+        assert!(names.iter().any(|x| x == n), "variable {n} in {names:?}");
+    }
+    let session = std::fs::read_to_string(f.dir.join("session")).expect("session");
+    let jar = conv.cap_jar().expect("jar");
+    let mut vm = Vm::new().expect("VM");
+    let (_, failures) = common::session::run_session(&mut vm, &session, &|_| jar.clone());
+    assert!(failures.is_empty(), "{failures:?}");
 }

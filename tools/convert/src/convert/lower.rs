@@ -125,6 +125,20 @@ pub fn lower(
             ));
         }
     }
+    for i in &insns {
+        if let JOp::Ldc(index) = i.op {
+            let what = match class.cf.constant_pool.get(index) {
+                Some(Constant::Integer(_)) => None,
+                Some(Constant::String { .. }) => Some("String constants are not supported by Java Card (java.lang.String is not part of its API)"),
+                Some(Constant::Float(_)) => Some("type float is not supported by Java Card"),
+                Some(Constant::Class { .. }) => Some("class literals are not supported by Java Card"),
+                _ => Some("this kind of constant (ldc) is not supported by Java Card"),
+            };
+            if let Some(what) = what {
+                return Err(ConvertError::unsupported(at(Some(i.pc)), what));
+            }
+        }
+    }
     let mt = MethodType::parse(&m.descriptor).ok_or_else(|| {
         ConvertError::unsupported(at(None), format!("bad method descriptor {}", m.descriptor))
     })?;
