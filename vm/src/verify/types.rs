@@ -317,3 +317,95 @@ impl JType {
         matches!(self, JType::Int | JType::Ref(RefType::Array(Elem::Int)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(label: &str, kind: Kind, supertypes: Vec<ClassId>, depth: usize) -> ClassEntry {
+        ClassEntry {
+            label: label.into(),
+            name: Some(label.into()),
+            kind,
+            supertypes,
+            depth: Some(depth),
+            is_final: false,
+            is_abstract: false,
+        }
+    }
+
+    /// Object <- Throwable <- Exception <- RuntimeException, plus Exception <- Other and an
+    /// interface I that RuntimeException implements.
+    fn table() -> (ClassTable, [ClassId; 6]) {
+        let mut t = ClassTable::default();
+        let object = t.add(entry("Object", Kind::Class, vec![], 0), Some("Object"));
+        t.set_object(object);
+        let throwable = t.add(entry("Throwable", Kind::Class, vec![object], 1), None);
+        let exception = t.add(
+            entry("Exception", Kind::Class, vec![object, throwable], 2),
+            None,
+        );
+        let iface = t.add(entry("I", Kind::Interface, vec![object], 0), None);
+        let runtime = t.add(
+            entry(
+                "RuntimeException",
+                Kind::Class,
+                vec![object, throwable, exception, iface],
+                3,
+            ),
+            None,
+        );
+        let other = t.add(
+            entry("Other", Kind::Class, vec![object, throwable, exception], 3),
+            None,
+        );
+        (t, [object, throwable, exception, iface, runtime, other])
+    }
+
+    #[test]
+    fn subtypes_and_merges() {
+        let (t, [object, throwable, exception, iface, runtime, other]) = table();
+        assert!(t.is_subtype(runtime, throwable));
+        assert!(t.is_subtype(iface, object));
+        assert!(!t.is_subtype(throwable, exception));
+        // Siblings merge to their most specific common superclass, never to the interface.
+        assert_eq!(t.lub_class(runtime, other), Some(exception));
+        assert_eq!(t.lub_class(runtime, iface), Some(iface));
+        let r = |c| VType::Ref(RefType::Class(c));
+        assert_eq!(t.merge(r(runtime), r(other)), r(exception));
+        assert_eq!(t.merge(VType::Null, r(other)), r(other));
+        assert_eq!(t.merge(VType::Short, r(other)), VType::Top);
+        assert_eq!(t.merge(VType::IntHi, VType::IntHi), VType::IntHi);
+        assert_eq!(t.merge(VType::RetAddr(3), VType::RetAddr(5)), VType::Top);
+        assert_eq!(
+            t.merge(VType::Uninit(3), VType::Uninit(3)),
+            VType::Uninit(3)
+        );
+        // Arrays: same element type, covariant reference arrays, otherwise Object.
+        let a = |e| VType::Ref(RefType::Array(e));
+        assert_eq!(t.merge(a(Elem::Byte), a(Elem::Byte)), a(Elem::Byte));
+        assert_eq!(t.merge(a(Elem::Byte), a(Elem::Boolean)), r(object));
+        assert_eq!(
+            t.merge(a(Elem::Ref(runtime)), a(Elem::Ref(other))),
+            a(Elem::Ref(exception))
+        );
+        assert_eq!(t.merge(a(Elem::Short), r(throwable)), r(object));
+    }
+
+    #[test]
+    fn assignability() {
+        let (t, [object, throwable, _, iface, runtime, other]) = table();
+        let c = RefType::Class;
+        assert!(t.ref_assignable(c(runtime), c(throwable)));
+        assert!(!t.ref_assignable(c(throwable), c(runtime)));
+        // Anything goes to Object and, as in the JVM's inference verifier, to an interface.
+        assert!(t.ref_assignable(RefType::Array(Elem::Byte), c(object)));
+        assert!(t.ref_assignable(c(other), c(iface)));
+        assert!(!t.ref_assignable(RefType::Array(Elem::Byte), c(throwable)));
+        assert!(t.ref_assignable(
+            RefType::Array(Elem::Ref(runtime)),
+            RefType::Array(Elem::Ref(throwable))
+        ));
+        assert!(!t.ref_assignable(RefType::Array(Elem::Byte), RefType::Array(Elem::Boolean)));
+    }
+}
