@@ -12,6 +12,7 @@ pub mod firewall;
 pub mod heap;
 pub mod interp;
 pub mod link;
+pub mod listing;
 pub mod isa;
 pub mod native;
 pub mod program;

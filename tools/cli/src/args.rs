@@ -46,6 +46,24 @@ pub enum CapCommand {
     /// the imported packages' export data, and every method's bytecode. Exit 0 when it
     /// verifies, 1 when it is rejected, 2 when a file cannot be read or parsed.
     Verify(CapVerifyArgs),
+    /// Print every component of a CAP file readably: imports and constant pool with names
+    /// resolved from export data, classes and method tables, and each method's bytecode
+    /// disassembled with offsets, operands and exception handlers.
+    Dump(CapDumpArgs),
+}
+
+/// `jcos cap dump`
+#[derive(Debug, Args)]
+pub struct CapDumpArgs {
+    /// The CAP file, in JAR form or raw concatenated-component form.
+    pub file: PathBuf,
+    /// A directory whose `*.exp` files name imported user packages (matched by AID);
+    /// repeatable.
+    #[arg(long = "exp", value_name = "DIR")]
+    pub exp: Vec<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `jcos cap verify`

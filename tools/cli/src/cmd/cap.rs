@@ -1,10 +1,12 @@
-//! `jcos cap verify`: the off-card verifier on a CAP file.
+//! `jcos cap verify` (the off-card verifier on a CAP file) and `jcos cap dump` (a readable
+//! listing of every component).
 
-use crate::args::CapVerifyArgs;
+use crate::args::{CapDumpArgs, CapVerifyArgs};
 use crate::Outcome;
 use anyhow::Context;
 use jcos_vm::cap::CapFile;
 use jcos_vm::export;
+use jcos_vm::listing::Listing;
 use jcos_vm::verify::{self, ImportSet, VerifyError};
 use serde::Serialize;
 use std::path::Path;
@@ -77,6 +79,18 @@ fn read_cap(path: &Path) -> anyhow::Result<CapFile> {
     let bytes =
         std::fs::read(path).with_context(|| format!("cannot read CAP file {}", path.display()))?;
     CapFile::from_bytes(&bytes).with_context(|| format!("malformed CAP file {}", path.display()))
+}
+
+/// Prints the listing of one CAP file.
+pub fn dump(args: &CapDumpArgs) -> anyhow::Result<Outcome> {
+    let cap = read_cap(&args.file)?;
+    let listing = Listing::build(&cap, &imports(&args.exp)?);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&listing)?);
+    } else {
+        print!("{listing}");
+    }
+    Ok(Outcome::Pass)
 }
 
 /// Verifies one CAP file: exit 0 when it verifies, 1 when it is rejected.

@@ -26,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Bench(args) => bench::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Cap(CapCommand::Verify(args)) => cap::verify(&args),
+        Command::Cap(CapCommand::Dump(args)) => cap::dump(&args),
     }
 }
 
