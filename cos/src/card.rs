@@ -2,14 +2,15 @@
 //! APDUs.
 
 use crate::atr::{Atr, Protocol};
-use crate::fs::FileSystem;
 use crate::content::{self, ContentError, InstallRequest, LoadedPackage};
+use crate::fs::FileSystem;
 use crate::image::{self, ImageError, WriteMode};
+use crate::persist::{self, Durability, Durable, Parts};
 use crate::registry::Registry;
 use crate::router::Router;
 use crate::session::Session;
 use crate::state::CardState;
-use jcos_vm::{Vm, VmError};
+use jcos_vm::{Vm, VmConfig, VmError};
 use rand::rngs::StdRng;
 use std::path::Path;
 
@@ -50,6 +51,8 @@ pub struct Card {
     rng: StdRng,
     /// Whether the development installer answers (see [`Card::enable_installer`]).
     installer: bool,
+    /// The image this card keeps durable after every command ([`Card::open_durable`]).
+    durable: Option<Durable>,
 }
 
 impl std::fmt::Debug for Card {
@@ -85,6 +88,7 @@ impl Card {
             session: None,
             rng: rand::make_rng(),
             installer: false,
+            durable: None,
         }
     }
 
@@ -107,30 +111,126 @@ impl Card {
         Ok(card)
     }
 
-    /// Opens the card stored in the image at `path`, powered off. A foreign or corrupt file
-    /// is refused with an [`ImageError`] naming it, and is not modified.
+    /// Opens the card stored in the image at `path` (with the changes its journal holds),
+    /// powered off. A foreign or corrupt file is refused with an [`ImageError`] naming it,
+    /// and is not modified.
     pub fn open_image(path: impl AsRef<Path>) -> Result<Card, ImageError> {
-        image::read(path.as_ref()).map(Card::from_state)
+        let path = path.as_ref();
+        let (state, content, _) = persist::open(path)?.into_parts();
+        Card::from_stored(path, state, content)
     }
 
-    /// Writes the card's persistent state to `path`, atomically replacing any image there.
-    /// A card with content cannot be written yet: card images do not hold the VM's state.
+    /// Opens the card stored in the image at `path` for durable use: from now on, every
+    /// command's persistent effects are written to the image (its journal) before
+    /// [`Card::transmit`] returns the response — handed to the operating system, and with
+    /// [`Durability::Device`] synced to the device. A killed process loses nothing it
+    /// acknowledged; [`Card::checkpoint`] folds the journal into the image.
+    pub fn open_durable(
+        path: impl AsRef<Path>,
+        durability: Durability,
+    ) -> Result<Card, ImageError> {
+        let path = path.as_ref();
+        let (state, content, tail) = persist::open(path)?.into_parts();
+        let mut card = Card::from_stored(path, state, content)?;
+        let durable = Durable::attach(path, &tail, card.parts(), durability)?;
+        card.durable = Some(durable);
+        Ok(card)
+    }
+
+    /// A card from an image's state and content; the VM is linked again from the CAP files.
+    fn from_stored(
+        path: &Path,
+        state: CardState,
+        content: Option<image::Content>,
+    ) -> Result<Card, ImageError> {
+        let mut card = Card::from_state(state);
+        if let Some(content) = content {
+            let vm =
+                Vm::restore(content.vm, VmConfig::default()).map_err(|e| ImageError::Content {
+                    path: path.to_path_buf(),
+                    detail: e.to_string(),
+                })?;
+            card.registry = content.registry;
+            card.vm = Some(vm);
+        }
+        Ok(card)
+    }
+
+    /// The persistent parts, for the image writer.
+    fn parts(&mut self) -> Parts<'_> {
+        Parts {
+            state: &self.state,
+            content: self.vm.as_mut().map(|vm| (&self.registry, vm)),
+        }
+    }
+
+    /// Writes the card's persistent state to `path`, atomically replacing any image there
+    /// (and the journal it had). A card open for durable use is saved with
+    /// [`Card::checkpoint`] instead: writing its own image here is refused.
     pub fn save_image(&self, path: impl AsRef<Path>) -> Result<(), ImageError> {
         let path = path.as_ref();
-        if !self.registry.packages().is_empty() {
-            return Err(ImageError::Payload {
-                path: path.to_path_buf(),
-                detail: "the card has packages, and card images cannot hold the Java Card \
-                         VM's state (CAP files, heap) yet"
-                    .into(),
-            });
+        if let Some(durable) = &self.durable {
+            if same_file(durable.path(), path) {
+                return Err(ImageError::InUse {
+                    path: path.to_path_buf(),
+                });
+            }
         }
-        image::write(path, &self.state, WriteMode::Replace)
+        let content = self.vm.as_ref().map(|vm| (&self.registry, vm));
+        persist::save(path, &self.state, content, WriteMode::Replace)
+    }
+
+    /// Writes the whole card into its durable image and empties the journal (a clean
+    /// close; it also happens by itself when the journal grows large). A card not open for
+    /// durable use has nothing to checkpoint.
+    pub fn checkpoint(&mut self) -> Result<(), ImageError> {
+        let Some(mut durable) = self.durable.take() else {
+            return Ok(());
+        };
+        let result = durable.checkpoint(self.parts());
+        self.durable = Some(durable);
+        result
+    }
+
+    /// Sets the journal size (bytes) after which a card open for durable use checkpoints
+    /// its image by itself; the default is 4 MiB.
+    pub fn set_checkpoint_bytes(&mut self, bytes: u64) {
+        if let Some(durable) = self.durable.as_mut() {
+            durable.set_checkpoint_bytes(bytes);
+        }
+    }
+
+    /// Arms a tear: after `writes` more persistent writes of the VM complete, the power is
+    /// cut during the next one, which does not happen. The command in progress stops at
+    /// once, the card answers nothing ([`Card::transmit`] returns no bytes), and what the
+    /// NVM held at that instant is what the image keeps; the next power-up rolls back an
+    /// interrupted transaction (JCRE 3.0.5 §7.6.2). A card without a VM has no persistent
+    /// writes to tear.
+    pub fn arm_tear(&mut self, writes: u64) {
+        if let Some(vm) = self.vm.as_mut() {
+            vm.arm_tear(writes);
+        }
+    }
+
+    /// Whether a tear cut the power during the last command.
+    pub fn power_lost(&self) -> bool {
+        self.vm.as_ref().is_some_and(Vm::power_lost)
+    }
+
+    /// Whether the card's durable image failed to take a command's effects: the card then
+    /// answers every command with `6581` (memory failure).
+    pub fn storage_failed(&self) -> bool {
+        self.durable.as_ref().is_some_and(Durable::failed)
     }
 
     /// The card's configuration.
     pub fn config(&self) -> &CardConfig {
         &self.state.config
+    }
+
+    /// The card's file system, if it was personalised with one.
+    pub fn file_system(&self) -> Option<&FileSystem> {
+        self.state.fs.as_ref()
     }
 
     /// The packages and applet instances on the card.
@@ -153,11 +253,6 @@ impl Card {
     /// Whether the development installer answers on this card.
     pub fn installer_enabled(&self) -> bool {
         self.installer
-    }
-
-    /// The card's file system, if it was personalised with one.
-    pub fn file_system(&self) -> Option<&FileSystem> {
-        self.state.fs.as_ref()
     }
 
     /// The answer to reset this card gives.
@@ -199,7 +294,16 @@ impl Card {
 
     /// Processes one command APDU and returns the response APDU (data + SW1 SW2).
     /// A card that is off is powered on first, as a reader would.
+    ///
+    /// On a card open for durable use the command's persistent effects are in the image
+    /// when the response is returned; if they cannot be written the card answers `6581`
+    /// (memory failure), then and for every later command. When an armed tear cuts the
+    /// power ([`Card::arm_tear`]), the card answers nothing: the result is empty and the
+    /// card is off.
     pub fn transmit(&mut self, apdu: &[u8]) -> Vec<u8> {
+        if self.storage_failed() {
+            return SW_MEMORY_FAILURE.to_vec();
+        }
         if self.session.is_none() {
             self.power_on();
         }
@@ -208,10 +312,34 @@ impl Card {
             // to load, which it reports per command.
             let _ = self.ensure_vm();
         }
-        match self.router() {
+        let response = match self.router() {
             Some(mut router) => router.process(apdu).to_bytes(),
             None => Vec::new(),
+        };
+        if self.power_lost() {
+            // What the NVM held when the power failed is what the image keeps; the next
+            // power-up recovers from it.
+            self.session = None;
+            let _ = self.persist();
+            return Vec::new();
         }
+        match self.persist() {
+            Ok(()) => response,
+            Err(_) => SW_MEMORY_FAILURE.to_vec(),
+        }
+    }
+
+    /// Makes the last command's effects durable, when the card is open for durable use.
+    fn persist(&mut self) -> Result<(), ImageError> {
+        let Some(mut durable) = self.durable.take() else {
+            return Ok(());
+        };
+        let mut result = durable.commit(self.parts());
+        if result.is_ok() && durable.wants_checkpoint() {
+            result = durable.checkpoint(self.parts());
+        }
+        self.durable = Some(durable);
+        result
     }
 
     /// The router over the powered card's parts.
@@ -290,6 +418,17 @@ impl Card {
                 aid: content::hex(aid.unwrap_or_default()),
             })
         }
+    }
+}
+
+/// ISO/IEC 7816-4 `6581`: memory failure (the card's persistent storage failed).
+const SW_MEMORY_FAILURE: [u8; 2] = [0x65, 0x81];
+
+/// Whether two paths name the same file (an image being written over itself).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }
 

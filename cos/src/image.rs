@@ -8,15 +8,20 @@
 //!      8     2  format version (1)
 //!     10     8  payload length in bytes
 //!     18    32  SHA-256 of the payload
-//!     50     n  payload: the card's persistent state (`CardState`) in postcard encoding
+//!     50     n  payload, in postcard encoding: the card's persistent state (`CardState`),
+//!               then, on a card with content, the content (`Content`: the registry and
+//!               the Java Card VM's image — CAP components, heap, applet table)
 //! ```
 //!
 //! Reading never writes: a foreign, truncated, over-long or corrupt file is refused with an
 //! [`ImageError`] naming the file and the fault. Writing goes to a temporary file in the same
 //! directory, which is flushed to disk and then renamed over the image, so a crash leaves
-//! either the old image or the new one, never a mix.
+//! either the old image or the new one, never a mix. Between two such writes, the changes
+//! of each command go to the image's journal ([`crate::persist`]).
 
+use crate::registry::Registry;
 use crate::state::{CardState, STATE_VERSION};
+use jcos_vm::snapshot::VmImage;
 use nom::bytes::complete::take;
 use nom::number::complete::{be_u16, be_u64};
 use nom::IResult;
@@ -113,6 +118,67 @@ pub enum ImageError {
         /// The encoder's error.
         source: postcard::Error,
     },
+    /// The content (registry, Java Card VM image) cannot be saved or restored.
+    #[error("{path}: card content: {detail}", path = path.display())]
+    Content {
+        /// The image file.
+        path: PathBuf,
+        /// What went wrong.
+        detail: String,
+    },
+    /// The image's journal is damaged before its last record (a torn last record is
+    /// expected after a crash and is ignored).
+    #[error("{path}: corrupt card image journal at offset {offset}: {detail}", path = path.display())]
+    Journal {
+        /// The journal file.
+        path: PathBuf,
+        /// Where the damage starts.
+        offset: u64,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A card opened for durable use is asked to be written elsewhere in a way that would
+    /// bypass its journal.
+    #[error("{path}: the image is open for durable use; checkpoint it instead", path = path.display())]
+    InUse {
+        /// The image file.
+        path: PathBuf,
+    },
+    /// The card lost its persistent storage earlier (a failed journal write): its state in
+    /// memory may be ahead of the image, so it saves nothing more.
+    #[error("{path}: an earlier write to the image failed; the card stopped", path = path.display())]
+    Failed {
+        /// The image file.
+        path: PathBuf,
+    },
+}
+
+/// What a card image holds besides the card state: the registry and the VM's image.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub(crate) struct Content {
+    /// Packages and applet instances.
+    pub(crate) registry: Registry,
+    /// The Java Card VM's persistent state.
+    pub(crate) vm: VmImage,
+}
+
+/// [`Content`] by reference, for encoding without copying the heap (same encoding).
+#[derive(serde::Serialize)]
+pub(crate) struct ContentRef<'a> {
+    pub(crate) registry: &'a Registry,
+    pub(crate) vm: &'a VmImage,
+}
+
+/// A decoded image.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    /// The card state.
+    pub(crate) state: CardState,
+    /// The content, on a card that has some.
+    pub(crate) content: Option<Content>,
+    /// The SHA-256 of the payload, which names this image version (its journal refers to
+    /// it).
+    pub(crate) checksum: [u8; 32],
 }
 
 /// The header fields after the magic and the (already checked) version.
@@ -141,11 +207,28 @@ fn count(n: usize) -> u64 {
 }
 
 /// Encodes a card state as a complete image file.
+#[cfg(test)]
 pub(crate) fn encode(path: &Path, state: &CardState) -> Result<Vec<u8>, ImageError> {
-    let payload = postcard::to_stdvec(state).map_err(|source| ImageError::Encode {
+    encode_card(path, state, None)
+}
+
+fn encode_error(path: &Path) -> impl FnOnce(postcard::Error) -> ImageError + '_ {
+    move |source| ImageError::Encode {
         path: path.to_path_buf(),
         source,
-    })?;
+    }
+}
+
+/// Encodes a card state and its content as a complete image file.
+pub(crate) fn encode_card(
+    path: &Path,
+    state: &CardState,
+    content: Option<ContentRef<'_>>,
+) -> Result<Vec<u8>, ImageError> {
+    let mut payload = postcard::to_stdvec(state).map_err(encode_error(path))?;
+    if let Some(content) = content {
+        payload = postcard::to_extend(&content, payload).map_err(encode_error(path))?;
+    }
     let mut bytes = Vec::with_capacity(HEADER_LEN.saturating_add(payload.len()));
     bytes.extend_from_slice(&MAGIC);
     bytes.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
@@ -155,8 +238,58 @@ pub(crate) fn encode(path: &Path, state: &CardState) -> Result<Vec<u8>, ImageErr
     Ok(bytes)
 }
 
-/// Decodes the bytes of an image file read from `path`.
+/// The checksum field of an encoded image.
+pub(crate) fn checksum_of(bytes: &[u8]) -> [u8; 32] {
+    let mut sum = [0; 32];
+    if let Some(field) = bytes.get(18..HEADER_LEN) {
+        sum.copy_from_slice(field);
+    }
+    sum
+}
+
+/// Decodes the bytes of an image file read from `path` and returns the card state.
+#[cfg(test)]
 pub(crate) fn decode(path: &Path, bytes: &[u8]) -> Result<CardState, ImageError> {
+    decode_card(path, bytes).map(|stored| stored.state)
+}
+
+/// Decodes a card state at the start of `bytes` and returns it with the bytes after it.
+pub(crate) fn decode_state<'b>(
+    path: &Path,
+    bytes: &'b [u8],
+) -> Result<(CardState, &'b [u8]), ImageError> {
+    let (state, rest): (CardState, &[u8]) =
+        postcard::take_from_bytes(bytes).map_err(|e| ImageError::Payload {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+    if state.version != STATE_VERSION {
+        return Err(ImageError::UnsupportedState {
+            path: path.to_path_buf(),
+            version: state.version,
+        });
+    }
+    Ok((state, rest))
+}
+
+/// Decodes content (registry and VM image) that must fill `bytes` exactly.
+pub(crate) fn decode_content(path: &Path, bytes: &[u8]) -> Result<Content, ImageError> {
+    let (content, rest): (Content, &[u8]) =
+        postcard::take_from_bytes(bytes).map_err(|e| ImageError::Payload {
+            path: path.to_path_buf(),
+            detail: format!("content: {e}"),
+        })?;
+    if !rest.is_empty() {
+        return Err(ImageError::Payload {
+            path: path.to_path_buf(),
+            detail: format!("{} bytes left after the card content", rest.len()),
+        });
+    }
+    Ok(content)
+}
+
+/// Decodes the bytes of an image file read from `path`.
+pub(crate) fn decode_card(path: &Path, bytes: &[u8]) -> Result<Stored, ImageError> {
     let path_buf = || path.to_path_buf();
     let found = count(bytes.len());
     if !bytes.starts_with(&MAGIC) {
@@ -207,33 +340,26 @@ pub(crate) fn decode(path: &Path, bytes: &[u8]) -> Result<CardState, ImageError>
     if Sha256::digest(payload).as_slice() != head.checksum {
         return Err(ImageError::ChecksumMismatch { path: path_buf() });
     }
-    let (state, rest): (CardState, &[u8]) =
-        postcard::take_from_bytes(payload).map_err(|e| ImageError::Payload {
-            path: path_buf(),
-            detail: e.to_string(),
-        })?;
-    if !rest.is_empty() {
-        return Err(ImageError::Payload {
-            path: path_buf(),
-            detail: format!("{} bytes left after the card state", rest.len()),
-        });
-    }
-    if state.version != STATE_VERSION {
-        return Err(ImageError::UnsupportedState {
-            path: path_buf(),
-            version: state.version,
-        });
-    }
-    Ok(state)
+    let (state, rest) = decode_state(path, payload)?;
+    let content = if rest.is_empty() {
+        None
+    } else {
+        Some(decode_content(path, rest)?)
+    };
+    Ok(Stored {
+        state,
+        content,
+        checksum: checksum_of(bytes),
+    })
 }
 
-/// Reads and decodes the image at `path`.
-pub(crate) fn read(path: &Path) -> Result<CardState, ImageError> {
+/// Reads and decodes the image at `path` (without its journal).
+pub(crate) fn read_card(path: &Path) -> Result<Stored, ImageError> {
     let bytes = std::fs::read(path).map_err(|source| ImageError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    decode(path, &bytes)
+    decode_card(path, &bytes)
 }
 
 /// Whether [`write`] may replace an existing file.
@@ -248,6 +374,16 @@ pub(crate) enum WriteMode {
 /// Writes `state` to `path` through a temporary file in the same directory: write, fsync,
 /// rename, then fsync the directory so the rename itself is durable.
 pub(crate) fn write(path: &Path, state: &CardState, mode: WriteMode) -> Result<(), ImageError> {
+    write_card(path, state, None, mode).map(|_| ())
+}
+
+/// Writes a card state and its content like [`write`] and returns the new image's checksum.
+pub(crate) fn write_card(
+    path: &Path,
+    state: &CardState,
+    content: Option<ContentRef<'_>>,
+    mode: WriteMode,
+) -> Result<[u8; 32], ImageError> {
     let io = |source| ImageError::Io {
         path: path.to_path_buf(),
         source,
@@ -257,11 +393,8 @@ pub(crate) fn write(path: &Path, state: &CardState, mode: WriteMode) -> Result<(
             path: path.to_path_buf(),
         });
     }
-    let bytes = encode(path, state)?;
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
+    let bytes = encode_card(path, state, content)?;
+    let dir = parent_dir(path);
     let mut temp = tempfile::Builder::new()
         .prefix(".jcos-image-")
         .suffix(".tmp")
@@ -283,11 +416,20 @@ pub(crate) fn write(path: &Path, state: &CardState, mode: WriteMode) -> Result<(
             io(e.error)
         });
     }
-    sync_dir(dir).map_err(io)
+    sync_dir(dir).map_err(io)?;
+    Ok(checksum_of(&bytes))
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+pub(crate) fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
 }
 
 /// Flushes a directory entry change to disk (on Unix; elsewhere the rename is all there is).
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         std::fs::File::open(dir)?.sync_all()

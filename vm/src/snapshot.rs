@@ -99,6 +99,35 @@ impl VmImage {
     pub fn heap(&self) -> &Heap {
         &self.heap
     }
+
+    /// Brings the image up to date with a delta taken from the VM it was saved from (or
+    /// restored into), so that replaying an image journal needs no VM: packages are only
+    /// linked once, by the final [`Vm::restore`]. Nothing changes when the delta does not
+    /// fit.
+    pub fn apply_delta(&mut self, delta: VmDelta) -> Result<(), RestoreError> {
+        if delta.version != VM_IMAGE_VERSION {
+            return Err(RestoreError::Version {
+                found: delta.version,
+            });
+        }
+        let total = self.packages.len().saturating_add(delta.loaded.len());
+        if let Some(bad) = delta.retired.iter().find(|i| **i as usize >= total) {
+            return Err(RestoreError::Mismatch(format!(
+                "no package {bad} to retire"
+            )));
+        }
+        self.heap.apply_delta(delta.heap)?;
+        self.packages.extend(delta.loaded);
+        for index in delta.retired {
+            if let Some(p) = self.packages.get_mut(index as usize) {
+                p.retired = true;
+            }
+        }
+        if let Some(applets) = delta.applets {
+            self.applets = applets;
+        }
+        Ok(())
+    }
 }
 
 /// What changed in a VM since the previous delta ([`Vm::take_delta`]): packages loaded or
