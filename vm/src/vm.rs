@@ -381,6 +381,7 @@ impl Vm {
                 if let Some(entry) = registered.and_then(|i| self.jcre.applets.get_mut(i)) {
                     entry.deleted = true;
                 }
+                self.collect_garbage();
                 Err(InstallError::Failed(other.status_word()))
             }
         }
@@ -515,8 +516,65 @@ impl Vm {
         if let Err(e) = native::begin_apdu(&mut self.jcre, &mut self.heap, runtime.command()) {
             return Outcome::Uncaught(UncaughtKind::Jcre(e));
         }
+        let aware = self.is_extended_length_aware(applet);
+        let context = self.applet_context(applet).unwrap_or(ContextId::JCRE);
+        let st = &mut self.jcre.apdu_state;
+        st.extended_aware = aware;
+        st.active = true;
+        st.context = context;
         let apdu = self.jcre.apdu.word();
-        self.call_applet(applet, self.tokens.process, Some(apdu), runtime)
+        let outcome = self.call_applet(applet, self.tokens.process, Some(apdu), runtime);
+        self.jcre.apdu_state.active = false;
+        // JCRE 3.0.5 §2.7 / JCSystem.requestObjectDeletion: unreachable objects are freed
+        // once the applet's request has been seen, before the next command.
+        if std::mem::take(&mut self.jcre.deletion_requested) {
+            self.collect_garbage();
+        }
+        outcome
+    }
+
+    /// Frees every object of an applet context that nothing reaches any more (object
+    /// deletion, `JCSystem.requestObjectDeletion`); returns how many were freed. The roots
+    /// are the static fields of every package, the registered applet instances and every
+    /// JCRE-owned object (never freed here). Instance fields are scanned conservatively: a
+    /// field word equal to the handle of a live object keeps it.
+    pub fn collect_garbage(&mut self) -> usize {
+        let mut marked = std::collections::HashSet::new();
+        let mut stack: Vec<ObjRef> = Vec::new();
+        for seg in 0..self.heap.static_segments() {
+            if let Some(img) = self.heap.static_image(seg) {
+                stack.extend(img.refs.iter().filter_map(|w| ObjRef::from_word(*w)));
+            }
+        }
+        for e in self.jcre.applets.iter().filter(|e| !e.deleted) {
+            stack.push(e.instance);
+            stack.push(e.aid_object);
+        }
+        stack.extend(
+            self.heap
+                .objects()
+                .filter(|(_, o)| o.owner == ContextId::JCRE)
+                .map(|(r, _)| r),
+        );
+        while let Some(r) = stack.pop() {
+            if !marked.insert(r) {
+                continue;
+            }
+            for w in self.reference_words(r) {
+                if let Some(t) = ObjRef::from_word(w) {
+                    if self.heap.get(t).is_ok() && !marked.contains(&t) {
+                        stack.push(t);
+                    }
+                }
+            }
+        }
+        let garbage: Vec<ObjRef> = self
+            .heap
+            .objects()
+            .filter(|(r, o)| o.owner != ContextId::JCRE && !marked.contains(r))
+            .map(|(r, _)| r)
+            .collect();
+        garbage.into_iter().filter(|r| self.heap.free(*r)).count()
     }
 
     /// Card reset: clears transient memory, rolls back an open transaction and clears the
@@ -547,22 +605,7 @@ impl Vm {
 
     /// Handles of every live object, in allocation order.
     fn object_refs(&self) -> Vec<ObjRef> {
-        let live = self.heap.object_count();
-        let mut refs = Vec::with_capacity(live);
-        let mut index = 1usize;
-        while refs.len() < live {
-            let Some(r) = ObjRef::from_index(index) else {
-                break;
-            };
-            if self.heap.get(r).is_ok() {
-                refs.push(r);
-            }
-            index = index.saturating_add(1);
-            if index == usize::MAX {
-                break;
-            }
-        }
-        refs
+        self.heap.objects().map(|(r, _)| r).collect()
     }
 
     /// Deletes an applet instance (JCRE 3.0.5 §11.3.4): refused while objects reachable from
@@ -595,6 +638,7 @@ impl Vm {
         if let Some(entry) = self.jcre.applets.get_mut(applet.0) {
             entry.deleted = true;
         }
+        self.collect_garbage();
         Ok(())
     }
 

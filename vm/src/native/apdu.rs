@@ -32,11 +32,18 @@ pub const APDU_BAD_LENGTH: i16 = 3;
 
 /// Largest outgoing length of a short APDU response.
 const SHORT_MAX_OUT: usize = 256;
+/// The information field size of the card under T=1 (ISO/IEC 7816-3:2006 clause 11.4.2:
+/// 254 is the largest IFSC), the incoming block size.
+const IFSC: usize = 254;
+/// The information field size of the terminal under T=1 assumed for outgoing blocks.
+const IFSD: usize = 254;
+/// Outgoing block size under T=0: 256 data bytes and the two status bytes.
+const T0_OUT_BLOCK: usize = 258;
 /// Largest outgoing length of an extended APDU response the API can express.
 const EXTENDED_MAX_OUT: usize = 32767;
 
 /// The state of the APDU object for the command being processed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApduState {
     /// One of the `STATE_*` values.
     pub state: i8,
@@ -54,6 +61,34 @@ pub struct ApduState {
     pub sent: usize,
     /// The CLA byte.
     pub cla: u8,
+    /// The applet processing the command implements `javacardx.apdu.ExtendedLength`, so
+    /// it may send more than 256 bytes.
+    pub extended_aware: bool,
+    /// `setOutgoingNoChaining` was used.
+    pub no_chaining: bool,
+    /// An applet's `process` is running for this command (`getCurrentAPDU` is allowed).
+    pub active: bool,
+    /// The context of the applet processing the command.
+    pub context: ContextId,
+}
+
+impl Default for ApduState {
+    fn default() -> Self {
+        ApduState {
+            state: STATE_INITIAL,
+            nc: 0,
+            received: 0,
+            ne: 0,
+            extended: false,
+            out_len: 0,
+            sent: 0,
+            cla: 0,
+            extended_aware: false,
+            no_chaining: false,
+            active: false,
+            context: ContextId::JCRE,
+        }
+    }
 }
 
 impl ApduState {
@@ -81,16 +116,16 @@ pub fn begin(jcre: &mut Jcre, heap: &mut Heap, cmd: Command<'_>) -> Result<(), V
         // A short Le of 256 is coded 00.
         header.push(cmd.ne as u8 as i8);
     }
+    // The API requires a zeroed buffer for every new command (APDU class description).
+    let size = i32::try_from(jcre.apdu_buffer_size).unwrap_or(i32::MAX);
+    heap.fill_bytes(jcre.apdu_buffer, 0, size, 0, ContextId::JCRE, false)?;
     heap.write_bytes(jcre.apdu_buffer, 0, &header, ContextId::JCRE, false)?;
     jcre.apdu_state = ApduState {
-        state: STATE_INITIAL,
         nc,
-        received: 0,
         ne: cmd.ne,
         extended: cmd.extended,
-        out_len: 0,
-        sent: 0,
         cla: cmd.header[0],
+        ..ApduState::default()
     };
     Ok(())
 }
@@ -103,18 +138,32 @@ fn word(v: usize) -> NativeRet {
     NativeRet::Word(i32::try_from(v.min(32767)).unwrap_or(32767))
 }
 
-/// Copies the next command data bytes into the buffer at `off`.
+/// The incoming block size (`APDU.getInBlockSize`): 1 under T=0, IFSC under T=1.
+fn in_block_size(env: &Env<'_>) -> usize {
+    if env.runtime.protocol() & 0x0F == 0 {
+        1
+    } else {
+        IFSC
+    }
+}
+
+/// Copies the next command data bytes into the buffer at `off`: as many as are left, up to
+/// the space left in the buffer. The buffer must have room for one incoming block of what
+/// is left (`BUFFER_BOUNDS` otherwise).
 fn receive(env: &mut Env<'_>, off: usize) -> Result<usize, Fault> {
     let st = &env.jcre.apdu_state;
     let room = env.jcre.apdu_buffer_size.saturating_sub(off);
     let remaining = st.nc.saturating_sub(st.received);
+    if room < remaining.min(in_block_size(env)) {
+        return Err(apdu_err(APDU_BUFFER_BOUNDS));
+    }
     let n = remaining.min(room);
     let start = st.received;
     let chunk: Vec<i8> = env
         .runtime
         .command()
         .data
-        .get(start..start + n)
+        .get(start..start.saturating_add(n))
         .ok_or(VmException::Security)?
         .iter()
         .map(|b| *b as i8)
@@ -132,27 +181,32 @@ fn receive(env: &mut Env<'_>, off: usize) -> Result<usize, Fault> {
     Ok(n)
 }
 
-fn set_outgoing(env: &mut Env<'_>) -> Result<NativeRet, Fault> {
+fn set_outgoing(env: &mut Env<'_>, no_chaining: bool) -> Result<NativeRet, Fault> {
     let st = &mut env.jcre.apdu_state;
     if st.state >= STATE_OUTGOING || st.state < 0 {
         return Err(apdu_err(APDU_ILLEGAL_USE));
     }
     st.state = STATE_OUTGOING;
+    st.no_chaining = no_chaining;
     Ok(word(st.ne))
 }
 
 fn set_outgoing_length(env: &mut Env<'_>, len: i16) -> Result<(), Fault> {
+    let protocol = env.runtime.protocol();
     let st = &mut env.jcre.apdu_state;
     if st.state != STATE_OUTGOING {
         return Err(apdu_err(APDU_ILLEGAL_USE));
     }
-    let max = if st.extended {
+    let max = if st.extended_aware {
         EXTENDED_MAX_OUT
     } else {
         SHORT_MAX_OUT
     };
     let len = usize::try_from(len).map_err(|_| apdu_err(APDU_BAD_LENGTH))?;
-    if len > max {
+    // Without block chaining under T=1 the response must fit one block: IFSD less the two
+    // status bytes.
+    let unchained_t1 = st.no_chaining && protocol & 0x0F == 1;
+    if len > max || (unchained_t1 && len > IFSD.saturating_sub(2)) {
         return Err(apdu_err(APDU_BAD_LENGTH));
     }
     st.out_len = len;
@@ -203,10 +257,20 @@ pub(super) fn invoke(
     use NativeId as N;
     let cla = jcos_apdu::Cla(env.jcre.apdu_state.cla);
     match id {
-        N::ApduGetBuffer | N::ApduGetCurrentApduBuffer => {
-            Ok(NativeRet::Word(env.jcre.apdu_buffer.word()))
+        N::ApduGetBuffer => Ok(NativeRet::Word(env.jcre.apdu_buffer.word())),
+        N::ApduGetCurrentApdu | N::ApduGetCurrentApduBuffer => {
+            // Only the applet processing the command (or the JCRE) may reach the APDU, and
+            // only while process() runs.
+            let st = &env.jcre.apdu_state;
+            if !st.active || (ctx != st.context && ctx != ContextId::JCRE) {
+                return Err(VmException::Security.into());
+            }
+            Ok(NativeRet::Word(if id == N::ApduGetCurrentApdu {
+                env.jcre.apdu.word()
+            } else {
+                env.jcre.apdu_buffer.word()
+            }))
         }
-        N::ApduGetCurrentApdu => Ok(NativeRet::Word(env.jcre.apdu.word())),
         N::ApduGetNad => Ok(NativeRet::Word(0)),
         N::ApduSetIncomingAndReceive => {
             if env.jcre.apdu_state.state != STATE_INITIAL {
@@ -243,7 +307,8 @@ pub(super) fn invoke(
             }
             Ok(word(st.offset_cdata()))
         }
-        N::ApduSetOutgoing | N::ApduSetOutgoingNoChaining => set_outgoing(env),
+        N::ApduSetOutgoing => set_outgoing(env, false),
+        N::ApduSetOutgoingNoChaining => set_outgoing(env, true),
         N::ApduSetOutgoingLength => {
             set_outgoing_length(env, a.short(1)?)?;
             Ok(NativeRet::Void)
@@ -269,7 +334,7 @@ pub(super) fn invoke(
         N::ApduSetOutgoingAndSend => {
             let off = a.short(1)?;
             let len = a.short(2)?;
-            set_outgoing(env)?;
+            set_outgoing(env, false)?;
             set_outgoing_length(env, len)?;
             let bytes = buffer_range(env, off, len)?;
             send(env, &bytes)?;
@@ -280,19 +345,22 @@ pub(super) fn invoke(
         N::ApduIsSecureMessagingCla => Ok(bool_ret(cla.is_secure_messaging())),
         N::ApduIsIsoInterindustryCla => Ok(bool_ret(cla.is_interindustry())),
         N::ApduIsValidCla => Ok(bool_ret(cla.0 != 0xFF)),
-        N::ApduGetInBlockSize => Ok(word(if env.runtime.protocol() & 0x0F == 0 {
-            1
-        } else {
-            254
-        })),
+        N::ApduGetInBlockSize => Ok(word(in_block_size(env))),
         N::ApduGetOutBlockSize => Ok(word(if env.runtime.protocol() & 0x0F == 0 {
-            258
+            T0_OUT_BLOCK
         } else {
-            254
+            IFSD
         })),
         N::ApduGetProtocol => Ok(NativeRet::Word(i32::from(env.runtime.protocol() as i8))),
         N::ApduGetClaChannel => Ok(NativeRet::Word(i32::from(env.runtime.channel() as i8))),
-        N::ApduWaitExtension => Ok(NativeRet::Void),
+        N::ApduWaitExtension => {
+            // The card answers each command at once, so there is no waiting time to extend;
+            // the API still refuses the call after setOutgoingNoChaining.
+            if env.jcre.apdu_state.no_chaining {
+                return Err(apdu_err(APDU_ILLEGAL_USE));
+            }
+            Ok(NativeRet::Void)
+        }
         _ => Err(VmException::Security.into()),
     }
 }

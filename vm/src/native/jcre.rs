@@ -71,6 +71,8 @@ pub struct Jcre {
     pub aid_class: ClassId,
     /// Run-time state of the crypto engines (`Signature`, `Cipher`, ... in use).
     pub crypto: super::crypto::Engines,
+    /// An applet called `JCSystem.requestObjectDeletion` during the current command.
+    pub deletion_requested: bool,
 }
 
 impl Jcre {
@@ -115,6 +117,7 @@ impl Jcre {
             ctx_stack: Vec::new(),
             aid_class,
             crypto: Default::default(),
+            deletion_requested: false,
         })
     }
 

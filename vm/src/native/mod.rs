@@ -271,6 +271,10 @@ natives! {
     SystemGetAssignedChannel = "javacard/framework/JCSystem", "getAssignedChannel", "()B", 0;
     /// `JCSystem.isAppletActive(AID)`.
     SystemIsAppletActive = "javacard/framework/JCSystem", "isAppletActive", "(Ljavacard/framework/AID;)Z", 1;
+    /// `JCSystem.makeGlobalArray(byte, short)`.
+    SystemMakeGlobalArray = "javacard/framework/JCSystem", "makeGlobalArray", "(BS)Ljava/lang/Object;", 2;
+    /// `JCSystem.getAvailableMemory(short[], short, byte)`.
+    SystemGetAvailableMemoryInt = "javacard/framework/JCSystem", "getAvailableMemory", "([SSB)V", 3;
 
     /// `AID.<init>(byte[], short, byte)`.
     AidInit = "javacard/framework/AID", "<init>", "([BSB)V", 4;
@@ -426,7 +430,9 @@ pub fn invoke(
         | N::SystemIsObjectDeletionSupported
         | N::SystemRequestObjectDeletion
         | N::SystemGetAssignedChannel
-        | N::SystemIsAppletActive => system::invoke(env, id, &a, ctx),
+        | N::SystemIsAppletActive
+        | N::SystemMakeGlobalArray
+        | N::SystemGetAvailableMemoryInt => system::invoke(env, id, &a, ctx),
 
         N::AidInit
         | N::AidEquals

@@ -2,7 +2,7 @@
 //! interface objects.
 
 use super::{bool_ret, Args, NativeId, NativeRet};
-use crate::heap::{ArrayData, Body, ContextId, Memory};
+use crate::heap::{Access, ArrayData, Body, ContextId, Memory};
 use crate::interp::{Env, Fault, VmException, SYSTEM_ILLEGAL_VALUE, SYSTEM_NO_TRANSIENT_SPACE};
 use crate::program::MethodTarget;
 
@@ -16,6 +16,16 @@ const MEMORY_TYPE_PERSISTENT: i8 = 0;
 const MEMORY_TYPE_TRANSIENT_RESET: i8 = 1;
 /// `JCSystem.MEMORY_TYPE_TRANSIENT_DESELECT`.
 const MEMORY_TYPE_TRANSIENT_DESELECT: i8 = 2;
+/// `JCSystem.ARRAY_TYPE_BOOLEAN`.
+const ARRAY_TYPE_BOOLEAN: i8 = 1;
+/// `JCSystem.ARRAY_TYPE_BYTE`.
+const ARRAY_TYPE_BYTE: i8 = 2;
+/// `JCSystem.ARRAY_TYPE_SHORT`.
+const ARRAY_TYPE_SHORT: i8 = 3;
+/// `JCSystem.ARRAY_TYPE_INT`.
+const ARRAY_TYPE_INT: i8 = 4;
+/// `JCSystem.ARRAY_TYPE_OBJECT`.
+const ARRAY_TYPE_OBJECT: i8 = 5;
 /// `JCSystem.getVersion()`: Java Card 3.0.5.
 const API_VERSION: i32 = 0x0305;
 /// Public virtual method token of `Applet.getShareableInterfaceObject(AID, byte)`.
@@ -173,9 +183,56 @@ pub(super) fn invoke(
                 _ => Ok(NativeRet::Word(0)),
             }
         }
-        N::SystemIsObjectDeletionSupported => Ok(bool_ret(false)),
+        N::SystemIsObjectDeletionSupported => Ok(bool_ret(true)),
         N::SystemRequestObjectDeletion => {
-            Err(VmException::System(crate::interp::SYSTEM_ILLEGAL_USE).into())
+            env.jcre.deletion_requested = true;
+            Ok(NativeRet::Void)
+        }
+        N::SystemMakeGlobalArray => {
+            let kind = a.byte(0)?;
+            let n = usize::try_from(a.short(1)?).map_err(|_| VmException::NegativeArraySize)?;
+            let data = match kind {
+                ARRAY_TYPE_BOOLEAN => ArrayData::Boolean(vec![0; n]),
+                ARRAY_TYPE_BYTE => ArrayData::Byte(vec![0; n]),
+                ARRAY_TYPE_SHORT => ArrayData::Short(vec![0; n]),
+                ARRAY_TYPE_INT => ArrayData::Int(vec![0; n]),
+                ARRAY_TYPE_OBJECT => ArrayData::Reference {
+                    element: env.program.well_known.object.0,
+                    items: vec![0; n],
+                },
+                _ => return Err(VmException::System(SYSTEM_ILLEGAL_VALUE).into()),
+            };
+            // A global array is a temporary JCRE entry point: every context may use it, no
+            // one may store a reference to it (JCRE 3.0.5 §6.2.2).
+            let r = env
+                .heap
+                .alloc_array(ContextId::JCRE, Memory::ClearOnReset, data)
+                .map_err(|_| VmException::System(SYSTEM_NO_TRANSIENT_SPACE))?;
+            env.heap.set_access(r, Access::GlobalArray)?;
+            Ok(NativeRet::Word(r.word()))
+        }
+        N::SystemGetAvailableMemoryInt => {
+            let buffer = a.obj(0)?;
+            let off = i32::from(a.short(1)?);
+            let free = match a.byte(2)? {
+                MEMORY_TYPE_PERSISTENT => env.heap.persistent_available(),
+                MEMORY_TYPE_TRANSIENT_RESET | MEMORY_TYPE_TRANSIENT_DESELECT => {
+                    env.heap.transient_available()
+                }
+                _ => return Err(VmException::System(SYSTEM_ILLEGAL_VALUE).into()),
+            };
+            // The count as an int: high short first (JCSystem.getAvailableMemory(short[], ..)).
+            let free = u32::try_from(free).unwrap_or(u32::MAX).min(i32::MAX as u32);
+            let [b0, b1, b2, b3] = free.to_be_bytes();
+            env.heap
+                .store_short(buffer, off, i32::from(i16::from_be_bytes([b0, b1])), ctx)?;
+            env.heap.store_short(
+                buffer,
+                off.saturating_add(1),
+                i32::from(i16::from_be_bytes([b2, b3])),
+                ctx,
+            )?;
+            Ok(NativeRet::Void)
         }
         N::SystemGetAssignedChannel => Ok(NativeRet::Word(i32::from(env.runtime.channel() as i8))),
         _ => Err(VmException::Security.into()),
