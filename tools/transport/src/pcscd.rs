@@ -99,7 +99,11 @@ pub fn python_with_pyscard() -> Option<PathBuf> {
 /// The process id of a running pcscd, from its pid file.
 pub fn running_pcscd() -> Option<u32> {
     let text = fs::read_to_string(PID_FILE).ok()?;
-    let pid: u32 = text.trim().parse().ok()?;
+    // pcscd writes the number followed by a NUL byte.
+    let pid: u32 = text
+        .trim_matches(|c: char| c.is_whitespace() || c == '\0')
+        .parse()
+        .ok()?;
     Path::new("/proc")
         .join(pid.to_string())
         .exists()
@@ -203,10 +207,10 @@ impl PrivatePcscd {
             if let Some(status) = exited {
                 self.child = None;
                 let log = self.log();
-                if log.contains("already running") || log.contains("already exists") {
-                    if let Some(pid) = running_pcscd() {
-                        return Err(PcscdError::AlreadyRunning { pid });
-                    }
+                if log.contains("Another pcscd") {
+                    return Err(PcscdError::AlreadyRunning {
+                        pid: running_pcscd().unwrap_or_default(),
+                    });
                 }
                 return Err(PcscdError::Start {
                     reason: format!("it exited with {status}"),

@@ -115,6 +115,9 @@ impl TcpServer {
             match result {
                 Ok(End::Closed) => log.line(format_args!("[{label} {via}] disconnected")),
                 Ok(End::Stopped) => break,
+                Ok(End::NoAnswer) => log.line(format_args!(
+                    "[{label} {via}] the card answered nothing (power lost); connection closed"
+                )),
                 Err(e) => log.line(format_args!("[{label} {via}] connection closed: {e}")),
             }
         }

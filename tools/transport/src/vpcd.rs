@@ -75,6 +75,9 @@ impl VpcdClient {
             lock(&self.card).power_off();
             match result {
                 Ok(End::Stopped) => break,
+                Ok(End::NoAnswer) => self.log.line(format_args!(
+                    "[{label} {via}] the card answered nothing (power lost); reconnecting"
+                )),
                 Ok(End::Closed) => self.log.line(format_args!(
                     "[{label} {via}] vpcd closed the connection (pcscd stopped?); reconnecting"
                 )),

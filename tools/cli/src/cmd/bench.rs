@@ -1,5 +1,6 @@
 //! `jcos bench`: performance figures, printed, never asserted.
 
+use super::bench_transport::{self, Measured};
 use crate::args::{BenchArgs, BenchKind};
 use crate::Outcome;
 use anyhow::{bail, Context};
@@ -48,6 +49,10 @@ struct Report {
     cold_start: Option<ColdStartFigure>,
     #[serde(skip_serializing_if = "Option::is_none")]
     vm: Option<VmFigure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pcsc: Option<Measured>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tcp: Option<Measured>,
 }
 
 /// Runs the chosen benchmarks and prints their figures.
@@ -89,6 +94,20 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
             );
         }
         report.vm = Some(figure);
+    }
+    if all || args.which == Some(BenchKind::Pcsc) {
+        let figure = bench_transport::pcsc()?;
+        if !args.json {
+            println!("{}", figure.to_text("pcsc"));
+        }
+        report.pcsc = Some(figure);
+    }
+    if all || args.which == Some(BenchKind::Tcp) {
+        let figure = bench_transport::tcp()?;
+        if !args.json {
+            println!("{}", figure.to_text("tcp"));
+        }
+        report.tcp = Some(figure);
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
