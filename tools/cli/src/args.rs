@@ -37,6 +37,9 @@ pub enum Command {
     /// Check CAP files.
     #[command(subcommand)]
     Cap(CapCommand),
+    /// Load CAP files onto a card image and install applet instances: the direct, privileged
+    /// path (no issuer security domain in front). The image changes only if all succeed.
+    Load(LoadArgs),
 }
 
 /// `jcos cap ...`
@@ -243,4 +246,19 @@ pub struct ServeArgs {
     /// Log every APDU and response, with the card's processing time, to standard error.
     #[arg(long)]
     pub trace: bool,
+}
+
+/// `jcos load`
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// The card image, saved afterwards.
+    pub image: PathBuf,
+    /// CAP files (JAR or component form) to load, in order; each is verified and linked
+    /// against the packages already on the card.
+    #[arg(value_name = "CAP")]
+    pub caps: Vec<PathBuf>,
+    /// Create an applet instance: the applet class AID, the instance AID (default: the
+    /// class AID) and the application parameters for its install method, all hex; repeatable.
+    #[arg(long, value_name = "CLASS_AID[:INSTANCE_AID[:PARAMS_HEX]]")]
+    pub install: Vec<crate::cmd::load::InstallSpec>,
 }

@@ -5,6 +5,7 @@ mod bench_transport;
 mod cap;
 mod card;
 mod conformance;
+pub(crate) mod load;
 mod run;
 mod send;
 mod serve;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Serve(args) => serve::run(&args),
         Command::Cap(CapCommand::Verify(args)) => cap::verify(&args),
         Command::Cap(CapCommand::Dump(args)) => cap::dump(&args),
+        Command::Load(args) => load::run(&args),
     }
 }
 
