@@ -37,6 +37,15 @@ pub enum Command {
     /// Check CAP files.
     #[command(subcommand)]
     Cap(CapCommand),
+    /// Convert the class files of one package to a CAP file, its export file and a listing
+    /// (the Java Card converter): subset check, tokens, compact bytecode, every component.
+    Convert(ConvertArgs),
+    /// Write the API stubs applets compile against: Java sources, a compiled jar for
+    /// `javac -cp`, and the jcos.framework export file.
+    Api(ApiArgs),
+    /// Compile and convert the applets under a directory (default `applets/`), each with an
+    /// `applet.toml`; `--check` verifies the committed CAP and export files reproduce.
+    Build(BuildArgs),
     /// Load CAP files onto a card image and install applet instances: the direct, privileged
     /// path (no issuer security domain in front). The image changes only if all succeed.
     Load(LoadArgs),
@@ -261,4 +270,73 @@ pub struct LoadArgs {
     /// class AID) and the application parameters for its install method, all hex; repeatable.
     #[arg(long, value_name = "CLASS_AID[:INSTANCE_AID[:PARAMS_HEX]]")]
     pub install: Vec<crate::cmd::load::InstallSpec>,
+}
+
+/// `jcos convert`
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Root directory of the compiled classes (what `javac -d` wrote).
+    #[arg(long, value_name = "DIR")]
+    pub classes: PathBuf,
+    /// The package to convert, dotted (`com.example.wallet`).
+    #[arg(long)]
+    pub package: String,
+    /// The package AID, hex.
+    #[arg(long)]
+    pub aid: String,
+    /// The package version, `MAJOR.MINOR`.
+    #[arg(long, value_name = "MAJOR.MINOR")]
+    pub version: String,
+    /// An applet: its AID (hex) and class (simple or qualified name); repeatable.
+    #[arg(long, value_name = "AID:CLASS")]
+    pub applet: Vec<String>,
+    /// A directory searched (recursively) for the export files of imported packages;
+    /// repeatable. The Java Card, GlobalPlatform and jcos APIs are built in.
+    #[arg(long, value_name = "DIR")]
+    pub exportpath: Vec<PathBuf>,
+    /// A previous export file of this package: its tokens are kept (binary compatibility).
+    #[arg(long, value_name = "FILE")]
+    pub exportmap: Option<PathBuf>,
+    /// Allow the int type (the CAP file then needs a card with int support).
+    #[arg(long)]
+    pub int: bool,
+    /// Add the Debug component (CAP format 2.2): source lines and local variables.
+    #[arg(long)]
+    pub debug: bool,
+    /// The CAP file to write (JAR form unless `--ijc`).
+    #[arg(short = 'o', long = "output", value_name = "OUT.cap")]
+    pub output: PathBuf,
+    /// Write the CAP file as raw concatenated components instead of a JAR.
+    #[arg(long)]
+    pub ijc: bool,
+    /// Where to write the export file (default: OUT with extension `.exp`).
+    #[arg(long, value_name = "OUT.exp")]
+    pub exp: Option<PathBuf>,
+    /// Also write a readable listing (constant pool, tokens, disassembled methods).
+    #[arg(long, value_name = "FILE")]
+    pub listing: Option<PathBuf>,
+}
+
+/// `jcos api`
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// Compile the stubs with `javac --release 7` into this jar.
+    #[arg(long, value_name = "OUT.jar")]
+    pub jar: Option<PathBuf>,
+    /// Write the stub sources into this directory (replacing it).
+    #[arg(long, value_name = "DIR")]
+    pub src: Option<PathBuf>,
+    /// Write the jcos.framework export file under this directory.
+    #[arg(long, value_name = "DIR")]
+    pub exp: Option<PathBuf>,
+}
+
+/// `jcos build`
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// An applet directory, or a directory of them (default `applets`).
+    pub dir: Option<PathBuf>,
+    /// Do not write: check that the committed CAP and export files reproduce byte for byte.
+    #[arg(long)]
+    pub check: bool,
 }

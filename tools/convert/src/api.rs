@@ -2,6 +2,8 @@
 //! GlobalPlatform 1.6 tables of `jcos-vm`, and the `jcos.framework` table of jcos's own COS
 //! services (`applets/api/jcos-framework.json`, embedded here in the same schema).
 
+use std::path::PathBuf;
+
 use jcos_vm::api::ApiTable;
 use jcos_vm::export::PackageView;
 
@@ -58,5 +60,40 @@ impl ApiSet {
             .iter()
             .flat_map(|(_, t)| t.packages.iter().map(|p| p.to_view()))
             .collect()
+    }
+}
+
+impl ApiSet {
+    /// The export files of the `jcos.framework` table, as (path relative to an export
+    /// directory, bytes): `jcos/framework/javacard/framework.exp`, the layout export paths use.
+    pub fn jcos_export_files(&self) -> Result<Vec<(PathBuf, Vec<u8>)>, ApiTableError> {
+        let views = self.views();
+        let lookup = |name: &str| {
+            views
+                .iter()
+                .find(|v| v.name == name)
+                .map(crate::convert::exportfile::package_ref)
+        };
+        let mut out = Vec::new();
+        for (file, table) in &self.tables {
+            if file != JCOS_FRAMEWORK_TABLE {
+                continue;
+            }
+            for p in &table.packages {
+                let view = p.to_view();
+                let refs = crate::convert::exportfile::referenced_packages(&view, &lookup);
+                let export = crate::convert::exportfile::write(&view, &refs);
+                let bytes = jcos_vm::export::write(&export).map_err(|e| ApiTableError {
+                    table: file.clone(),
+                    message: e.to_string(),
+                })?;
+                let last = p.name.rsplit('/').next().unwrap_or(&p.name);
+                out.push((
+                    PathBuf::from(format!("{}/javacard/{last}.exp", p.name)),
+                    bytes,
+                ));
+            }
+        }
+        Ok(out)
     }
 }

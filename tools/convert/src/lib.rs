@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod applets;
 pub mod classfile;
 pub mod convert;
 pub mod jar;

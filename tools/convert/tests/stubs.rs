@@ -159,3 +159,23 @@ fn compiled_stubs_declare_the_tables() {
         &[jar_path],
     );
 }
+
+#[test]
+fn the_committed_jcos_framework_export_file_is_up_to_date() {
+    let api = ApiSet::load().expect("tables");
+    let files = api.jcos_export_files().expect("export files");
+    assert_eq!(files.len(), 1);
+    let root = common::applets_dir().join("api/exp");
+    for (rel, bytes) in files {
+        let committed = std::fs::read(root.join(&rel)).expect("committed export file");
+        assert_eq!(committed, bytes, "{} is stale (regenerate with `jcos api --exp applets/api/exp`)", rel.display());
+        // It describes the table: package, AID, class token and method token.
+        let view = jcos_vm::export::parse(&committed).expect("parses").package().expect("view");
+        assert_eq!(view.name, "jcos/framework");
+        assert_eq!(view.aid, [0xF0, 0x4A, 0x43, 0x4F, 0x53, 0x01]);
+        assert!(view.is_library);
+        let c = view.class_by_name("jcos/framework/JcosSystem").expect("JcosSystem");
+        assert_eq!(c.method_by_name("getVersion", "()S").map(|m| m.token), Some(0));
+        assert_eq!(view.constant("jcos/framework/JcosSystem", "VERSION_MAJOR"), Some(1));
+    }
+}

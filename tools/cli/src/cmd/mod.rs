@@ -5,6 +5,7 @@ mod bench_transport;
 mod cap;
 mod card;
 mod conformance;
+mod convert;
 pub(crate) mod load;
 mod run;
 mod send;
@@ -28,6 +29,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Bench(args) => bench::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Cap(CapCommand::Verify(args)) => cap::verify(&args),
+        Command::Convert(args) => convert::convert_cmd(&args),
+        Command::Api(args) => convert::api(&args),
+        Command::Build(args) => convert::build(&args),
         Command::Cap(CapCommand::Dump(args)) => cap::dump(&args),
         Command::Load(args) => load::run(&args),
     }
