@@ -196,6 +196,11 @@ impl Router<'_> {
         if command.class().is_chaining() {
             return Err(CommandError::ChainingNotSupported);
         }
+        // On a card with a file system, a name no applet carries may be a DF's.
+        if let Some(fs) = self.fs.as_deref_mut() {
+            let reply = crate::fs::transmit(fs, &mut self.session.fs, channel, command, self.rng);
+            return self.deliver(command, channel, reply);
+        }
         let reply = crate::commands::select::process(command)?;
         self.deliver(command, channel, reply)
     }

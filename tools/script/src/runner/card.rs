@@ -3,12 +3,20 @@
 //! module to change.
 
 use crate::loader::{ContentLoader, InstallerLoader};
-use jcos_cos::{Card, CardConfig};
+use jcos_cos::{Card, CardConfig, FileSystem};
 
 /// A new in-process card built from `config`, with the development installer enabled so
 /// that sessions can load and install content.
 pub fn new_card(config: &CardConfig) -> Card {
-    let mut card = Card::new(config.clone());
+    new_card_with(config, None)
+}
+
+/// Like [`new_card`], personalised with the file system `fs` when there is one.
+pub fn new_card_with(config: &CardConfig, fs: Option<&FileSystem>) -> Card {
+    let mut card = match fs {
+        Some(fs) => Card::with_file_system(config.clone(), fs.clone()),
+        None => Card::new(config.clone()),
+    };
     card.enable_installer();
     card
 }

@@ -9,7 +9,7 @@ mod report;
 mod shared;
 mod suite;
 
-pub use card::{new_card, new_loader};
+pub use card::{new_card, new_card_with, new_loader};
 pub use exec::run_case;
 pub use glob::matches as glob_matches;
 pub use junit::write_junit;

@@ -3,7 +3,7 @@
 use super::glob;
 use super::RunnerError;
 use crate::script::ScriptKind;
-use jcos_cos::{CardConfig, Protocol};
+use jcos_cos::{CardConfig, FileSystem, Profile, Protocol};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -32,6 +32,8 @@ struct SuiteToml {
 #[serde(deny_unknown_fields)]
 struct CardToml {
     protocol: Option<ProtocolToml>,
+    /// A card profile (relative to the suite directory) personalising the card's file system.
+    profile: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -39,6 +41,7 @@ struct CardToml {
 struct OverrideToml {
     glob: String,
     protocol: Option<ProtocolToml>,
+    profile: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -65,6 +68,8 @@ pub struct Override {
     pub glob: String,
     /// Transmission protocol, if overridden.
     pub protocol: Option<Protocol>,
+    /// File system from a card profile, if overridden.
+    pub file_system: Option<FileSystem>,
 }
 
 /// A suite as its `suite.toml` describes it.
@@ -82,6 +87,8 @@ pub struct Suite {
     pub case_globs: Vec<String>,
     /// The card every case starts from.
     pub card: CardConfig,
+    /// The file system every case's card is personalised with (`[card] profile`), if any.
+    pub file_system: Option<FileSystem>,
     /// Per-case card settings; later entries win.
     pub overrides: Vec<Override>,
 }
@@ -96,6 +103,8 @@ pub struct Case {
     pub path: PathBuf,
     /// The card it runs on.
     pub card: CardConfig,
+    /// The file system its card is personalised with, if any.
+    pub file_system: Option<FileSystem>,
 }
 
 impl Suite {
@@ -118,6 +127,24 @@ impl Suite {
         if let Some(p) = parsed.card.protocol {
             card.protocol = p.into();
         }
+        let profile = |path: Option<PathBuf>| -> Result<Option<FileSystem>, RunnerError> {
+            path.map(|p| {
+                Profile::load_file_system(&dir.join(p)).map_err(|e| RunnerError::Suite {
+                    path: file.clone(),
+                    message: e.to_string(),
+                })
+            })
+            .transpose()
+        };
+        let file_system = profile(parsed.card.profile)?;
+        let mut overrides = Vec::new();
+        for o in parsed.overrides {
+            overrides.push(Override {
+                glob: o.glob,
+                protocol: o.protocol.map(Into::into),
+                file_system: profile(o.profile)?,
+            });
+        }
         Ok(Self {
             name,
             dir: dir.to_path_buf(),
@@ -125,14 +152,8 @@ impl Suite {
             requires_shared: parsed.requires_shared,
             case_globs: parsed.cases,
             card,
-            overrides: parsed
-                .overrides
-                .into_iter()
-                .map(|o| Override {
-                    glob: o.glob,
-                    protocol: o.protocol.map(Into::into),
-                })
-                .collect(),
+            file_system,
+            overrides,
         })
     }
 
@@ -145,6 +166,7 @@ impl Suite {
             requires_shared: false,
             case_globs: Vec::new(),
             card: CardConfig::default(),
+            file_system: None,
             overrides: Vec::new(),
         }
     }
@@ -168,10 +190,29 @@ impl Suite {
         card
     }
 
+    /// The file system for the case file `path`: the suite's, or the last matching
+    /// override's.
+    pub fn file_system_for(&self, path: &Path) -> Option<FileSystem> {
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let mut fs = self.file_system.as_ref();
+        for o in &self.overrides {
+            if glob::matches(&o.glob, file_name) && o.file_system.is_some() {
+                fs = o.file_system.as_ref();
+            }
+        }
+        fs.cloned()
+    }
+
     /// A case of this suite for the script at `path`, named `name`.
     pub fn case(&self, name: String, path: PathBuf) -> Case {
         let card = self.card_for(&path);
-        Case { name, path, card }
+        let file_system = self.file_system_for(&path);
+        Case {
+            name,
+            path,
+            card,
+            file_system,
+        }
     }
 
     /// The cases: script files in the suite directory (not those starting with `_`, which are
