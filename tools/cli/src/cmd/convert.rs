@@ -19,7 +19,8 @@ fn hex(s: &str, what: &str) -> anyhow::Result<Vec<u8>> {
 
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
@@ -33,7 +34,9 @@ pub fn convert_cmd(args: &ConvertArgs) -> anyhow::Result<Outcome> {
         .with_context(|| format!("--version {:?} is not MAJOR.MINOR", args.version))?;
     let mut applets = Vec::new();
     for a in &args.applet {
-        let (aid, class) = a.split_once(':').with_context(|| format!("--applet {a:?} is not AID:CLASS"))?;
+        let (aid, class) = a
+            .split_once(':')
+            .with_context(|| format!("--applet {a:?} is not AID:CLASS"))?;
         applets.push((hex(aid, "applet AID")?, class.to_owned()));
     }
     let opts = Options {
@@ -48,9 +51,16 @@ pub fn convert_cmd(args: &ConvertArgs) -> anyhow::Result<Outcome> {
         debug: args.debug,
     };
     let conv = convert(&opts)?;
-    let cap = if args.ijc { conv.cap_ijc()? } else { conv.cap_jar()? };
+    let cap = if args.ijc {
+        conv.cap_ijc()?
+    } else {
+        conv.cap_jar()?
+    };
     write(&args.output, &cap)?;
-    let exp = args.exp.clone().unwrap_or_else(|| args.output.with_extension("exp"));
+    let exp = args
+        .exp
+        .clone()
+        .unwrap_or_else(|| args.output.with_extension("exp"));
     write(&exp, &conv.export_bytes()?)?;
     if let Some(l) = &args.listing {
         write(l, conv.listing.as_bytes())?;
@@ -76,7 +86,8 @@ pub fn api(args: &ApiArgs) -> anyhow::Result<Outcome> {
     if let Some(src) = &args.src {
         if src.exists() {
             // Regenerating replaces the tree, so removed classes do not linger.
-            std::fs::remove_dir_all(src).with_context(|| format!("cannot replace {}", src.display()))?;
+            std::fs::remove_dir_all(src)
+                .with_context(|| format!("cannot replace {}", src.display()))?;
         }
         jcos_convert::stubs::write_sources(&files, src)?;
         println!("{}: {} Java source files", src.display(), files.len());
@@ -92,7 +103,11 @@ pub fn api(args: &ApiArgs) -> anyhow::Result<Outcome> {
         let javac = Javac::find()?;
         let bytes = jcos_convert::stubs::jar(&javac, &files)?;
         write(jar, &bytes)?;
-        println!("{}: {} bytes, for javac --release 7 -cp", jar.display(), bytes.len());
+        println!(
+            "{}: {} bytes, for javac --release 7 -cp",
+            jar.display(),
+            bytes.len()
+        );
     }
     Ok(Outcome::Pass)
 }
@@ -111,17 +126,30 @@ pub fn build(args: &BuildArgs) -> anyhow::Result<Outcome> {
         let mismatches = applets::check(&built);
         for b in &built {
             if !mismatches.iter().any(|m| m.path.starts_with(&b.applet.dir)) {
-                println!("ok   {} ({} reproduces)", b.applet.name, b.applet.cap_path().display());
+                println!(
+                    "ok   {} ({} reproduces)",
+                    b.applet.name,
+                    b.applet.cap_path().display()
+                );
             }
         }
         for m in &mismatches {
             println!("FAIL {}: {}", m.path.display(), m.reason);
         }
-        return Ok(if mismatches.is_empty() { Outcome::Pass } else { Outcome::Fail });
+        return Ok(if mismatches.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        });
     }
     applets::write(&built)?;
     for b in &built {
-        println!("{}: {} bytes; {}", b.applet.cap_path().display(), b.cap.len(), b.applet.exp_path().display());
+        println!(
+            "{}: {} bytes; {}",
+            b.applet.cap_path().display(),
+            b.cap.len(),
+            b.applet.exp_path().display()
+        );
     }
     Ok(Outcome::Pass)
 }
