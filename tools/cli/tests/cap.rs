@@ -1,4 +1,5 @@
-//! `jcos cap verify` on the golden CAPs, on broken ones and on bit-flipped ones.
+//! `jcos cap verify` and `jcos cap dump` on the golden CAPs, on broken ones and on bit-flipped
+//! ones.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -84,6 +85,25 @@ fn every_golden_cap_verifies() {
         let want = format!("OK: {} {} {}: ", f.package, f.aid, f.version);
         assert!(text.starts_with(&want), "{text:?} should start {want:?}");
         assert!(text.trim_end().ends_with("methods verified"), "{text}");
+    }
+}
+
+#[test]
+fn every_golden_cap_dumps_with_names() {
+    let Some(fixtures) = fixtures() else { return };
+    let exp = server_exp_dir();
+    for f in &fixtures {
+        let out = jcos(&["cap", "dump", f.cap.to_str().unwrap(), "--exp", &exp]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let want = format!("package {} {} version {}", f.package, f.aid, f.version);
+        assert!(text.starts_with(&want), "{want:?} in {text}");
+        assert!(text.contains(": A0000000620101 1.6 javacard/framework"), "{text}");
+        assert!(text.contains("javacard/framework/Applet.register("), "{text}");
+        let out = jcos(&["cap", "dump", "--json", f.cap.to_str().unwrap(), "--exp", &exp]);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["package_aid"], f.aid);
+        assert!(!json["methods"].as_array().unwrap().is_empty());
     }
 }
 
@@ -197,7 +217,7 @@ impl SplitMix {
 }
 
 #[test]
-fn bit_flipped_caps_never_crash_the_verifier() {
+fn bit_flipped_caps_never_crash_dump_or_verify() {
     let Some(fixtures) = fixtures() else { return };
     let raw: Vec<Vec<u8>> = fixtures
         .iter()
@@ -218,6 +238,13 @@ fn bit_flipped_caps_never_crash_the_verifier() {
         let bit = (rng.next() % (bytes.len() as u64 * 8)) as usize;
         bytes[bit / 8] ^= 1 << (bit % 8);
         std::fs::write(&path, &bytes).unwrap();
+        let dump = jcos(&["cap", "dump", path.to_str().unwrap(), "--exp", &exp]);
+        assert!(
+            matches!(dump.status.code(), Some(0 | 2)),
+            "dump of flip {i} (bit {bit}) ended with {:?}: {}",
+            dump.status.code(),
+            stderr(&dump)
+        );
         let out = jcos(&["cap", "verify", path.to_str().unwrap(), "--exp", &exp]);
         let code = out.status.code();
         assert!(
