@@ -241,7 +241,7 @@ pub enum BenchKind {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("endpoint").required(true).multiple(true).args(["vpcd", "tcp"])))]
 pub struct ServeArgs {
-    /// Card images to serve; each is saved after every APDU that changed it.
+    /// Card images to serve; every APDU's changes are in the image before its answer leaves.
     #[arg(required = true, value_name = "IMAGE")]
     pub images: Vec<PathBuf>,
     /// Connect the cards to vsmartcard's vpcd driver inside pcscd at HOST:PORT (Debian's
@@ -255,6 +255,11 @@ pub struct ServeArgs {
     /// Log every APDU and response, with the card's processing time, to standard error.
     #[arg(long)]
     pub trace: bool,
+    /// Also sync each APDU's changes to the storage device, so they survive an operating
+    /// system crash or power cut and not only a killed jcos (costs the device's sync latency
+    /// on every APDU that changes the card).
+    #[arg(long)]
+    pub sync: bool,
 }
 
 /// `jcos load`

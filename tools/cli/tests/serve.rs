@@ -165,6 +165,56 @@ fn send_and_run_reach_a_served_card_over_tcp_and_sigterm_saves_and_exits_0() {
     );
 }
 
+/// A card whose file system has one transparent EF (SFI 1, 4 bytes) anyone may update.
+fn card_with_a_writable_file(dir: &Path) -> PathBuf {
+    let profile = r#"
+[mf]
+access = { default = "always" }
+
+[[file]]
+path = "3F00/0101"
+type = "transparent"
+sfi = 1
+data = "00000000"
+access = { read = "always", update = "always" }
+"#;
+    let fs = jcos_cos::Profile::from_toml(profile, "test profile")
+        .unwrap()
+        .build("test profile")
+        .unwrap();
+    let image = dir.join("fs.img");
+    jcos_cos::Card::with_file_system(jcos_cos::CardConfig::default(), fs)
+        .save_image(&image)
+        .unwrap();
+    image
+}
+
+#[test]
+fn an_answered_update_survives_sigkill_of_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = card_with_a_writable_file(dir.path());
+    let path = image.to_str().unwrap();
+    let server = Server::start(&[path, "--tcp", "127.0.0.1:0"], 1);
+    // ISO 7816-4 UPDATE BINARY by short EF identifier (P1 = 80 | SFI).
+    let out = jcos(&[
+        "send",
+        "--tcp",
+        &server.tcp(0),
+        "00D6810004CAFEBABE",
+        "00B0810004",
+    ]);
+    let said = text(&out);
+    assert!(said.contains("<< CAFE BABE 9000"), "{said}");
+    // Killed at once: no clean stop, no final save.
+    server.signal(nix::sys::signal::Signal::SIGKILL);
+    let (code, _) = server.wait();
+    assert_eq!(code, None);
+    let out = jcos(&["send", path, "00B0810004"]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("<< CAFE BABE 9000"), "{said}");
+}
+
 #[test]
 fn sigint_during_a_session_stops_cleanly() {
     let dir = tempfile::tempdir().unwrap();

@@ -24,7 +24,6 @@
 
 mod connection;
 pub mod frame;
-mod keeper;
 mod log;
 #[cfg(feature = "pcsc")]
 mod pcsc;
@@ -34,7 +33,6 @@ mod shutdown;
 mod tcp;
 mod vpcd;
 
-pub use keeper::{ImageKeeper, KeepError};
 pub use log::Log;
 #[cfg(feature = "pcsc")]
 pub use pcsc::PcscTransport;

@@ -1,9 +1,8 @@
 //! A card as servers see it: the card, its image file, and what one request does to it.
 
 use crate::frame::{Control, Request};
-use crate::keeper::{ImageKeeper, KeepError};
 use crate::log::Log;
-use jcos_cos::Card;
+use jcos_cos::{Card, Durability, ImageError};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -21,11 +20,17 @@ pub fn lock(card: &SharedCard) -> MutexGuard<'_, ServedCard> {
 }
 
 /// One card being served, with its image file if it has one.
+///
+/// A card from an image is opened for durable use ([`Card::open_durable`]): the card itself
+/// writes each command's persistent effects to the image's journal before it answers, so a
+/// server stopped at any moment, even killed, leaves an image holding every answered APDU.
+/// Stopping cleanly folds the journal into the image ([`ServedCard::save`]).
 #[derive(Debug)]
 pub struct ServedCard {
     card: Card,
     label: String,
-    keeper: Option<ImageKeeper>,
+    durable: bool,
+    storage_failure_reported: bool,
 }
 
 impl ServedCard {
@@ -34,14 +39,14 @@ impl ServedCard {
         Self {
             card,
             label: label.into(),
-            keeper: None,
+            durable: false,
+            storage_failure_reported: false,
         }
     }
 
-    /// The card stored in the image at `path`, kept in step with it from now on.
-    pub fn open(path: &Path) -> Result<Self, KeepError> {
-        let card = Card::open_image(path)?;
-        let keeper = ImageKeeper::new(path, &card)?;
+    /// The card stored in the image at `path`, opened for durable use.
+    pub fn open(path: &Path, durability: Durability) -> Result<Self, ImageError> {
+        let card = Card::open_durable(path, durability)?;
         let label = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -49,7 +54,8 @@ impl ServedCard {
         Ok(Self {
             card,
             label,
-            keeper: Some(keeper),
+            durable: true,
+            storage_failure_reported: false,
         })
     }
 
@@ -73,17 +79,19 @@ impl ServedCard {
         self.card.power_off();
     }
 
-    /// Writes the image now (when the server stops); a card without image has nothing to do.
-    pub fn save(&mut self) -> Result<(), KeepError> {
-        match &mut self.keeper {
-            Some(keeper) => keeper.save(&self.card),
-            None => Ok(()),
+    /// Folds the journal into the image (when the server stops); a card without image has
+    /// nothing to do.
+    pub fn save(&mut self) -> Result<(), ImageError> {
+        if self.durable {
+            self.card.checkpoint()
+        } else {
+            Ok(())
         }
     }
 
     /// Carries out one request from `via` (a name for logs) and returns the answer to send,
-    /// if the request has one. The image is saved before the answer leaves, so an answered
-    /// APDU is on disk.
+    /// if the request has one. A durable card has written the APDU's effects to its image
+    /// before the answer leaves.
     pub fn handle(&mut self, request: &Request, via: &str, log: &Log) -> Option<Vec<u8>> {
         match request {
             Request::Control(control) => {
@@ -110,37 +118,25 @@ impl ServedCard {
             Request::Apdu(apdu) => {
                 let start = Instant::now();
                 let response = self.card.transmit(apdu);
-                let processed = start.elapsed();
-                let saved = self.checkpoint(via, log);
+                let took = start.elapsed();
                 if log.tracing() {
                     log.line(format_args!("[{} {via}] >> {}", self.label, hex(apdu)));
-                    let note = if saved { ", image saved" } else { "" };
                     log.line(format_args!(
-                        "[{} {via}] << {}  ({} µs{note})",
+                        "[{} {via}] << {}  ({} µs)",
                         self.label,
                         hex(&response),
-                        processed.as_micros()
+                        took.as_micros()
+                    ));
+                }
+                if self.card.storage_failed() && !self.storage_failure_reported {
+                    self.storage_failure_reported = true;
+                    log.line(format_args!(
+                        "[{} {via}] the card image could not take a command's changes: the card \
+                         answers 6581 from now on; the image keeps the last complete state",
+                        self.label
                     ));
                 }
                 Some(response)
-            }
-        }
-    }
-
-    /// Saves the image if the APDU changed it; a failure is logged and the card goes on (the
-    /// image still holds an earlier complete state, and the next APDU tries again).
-    fn checkpoint(&mut self, via: &str, log: &Log) -> bool {
-        let Some(keeper) = &mut self.keeper else {
-            return false;
-        };
-        match keeper.checkpoint(&self.card) {
-            Ok(saved) => saved,
-            Err(e) => {
-                log.line(format_args!(
-                    "[{} {via}] cannot save the card image: {e}",
-                    self.label
-                ));
-                false
             }
         }
     }

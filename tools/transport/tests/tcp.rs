@@ -1,7 +1,7 @@
 //! The TCP server and client, and the vpcd client against a stand-in vpcd, over real sockets
 //! on the loopback interface.
 
-use jcos_cos::{Card, CardConfig, Protocol};
+use jcos_cos::{Card, CardConfig, Durability, Protocol};
 use jcos_transport::{
     lock, Log, ServedCard, Shutdown, TcpServer, TcpTransport, Transport, TransportError, VpcdClient,
 };
@@ -248,39 +248,38 @@ fn only_loopback_addresses_are_served() {
 }
 
 #[test]
-fn served_images_are_written_only_when_the_card_changed() {
+fn a_served_image_is_durable_and_folded_back_when_the_server_stops() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.img");
     Card::create_image(&path, CardConfig::default()).unwrap();
-    let before = std::fs::metadata(&path).unwrap().modified().unwrap();
-    let served = Served::start(ServedCard::open(&path).unwrap(), false);
-    let mut card = TcpTransport::connect(&served.addr).unwrap();
+    let served = ServedCard::open(&path, Durability::Os).unwrap();
+    assert_eq!(served.label(), "c.img");
+    let shared = served.shared();
+    let server = TcpServer::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap().to_string();
+    let shutdown = Shutdown::new();
+    let thread = {
+        let (card, shutdown) = (shared.clone(), shutdown.clone());
+        std::thread::spawn(move || {
+            server.run(card, shutdown, Log::new(Box::new(std::io::sink()), false))
+        })
+    };
+    let mut card = TcpTransport::connect(&addr).unwrap();
     card.power_on().unwrap();
-    for _ in 0..20 {
-        // Nothing persistent changes on a bare card: SELECT, channels, challenges.
-        card.transmit(&hex("0070000001")).unwrap();
-        card.transmit(&hex("0084000008")).unwrap();
-        card.transmit(&hex("00708001")).unwrap();
-    }
+    assert_eq!(card.transmit(&hex("0070000001")).unwrap(), hex("019000"));
     assert_eq!(
-        std::fs::metadata(&path).unwrap().modified().unwrap(),
-        before
+        card.transmit(&hex("00A4040005F000000001")).unwrap(),
+        hex("6A82")
     );
-    drop(served);
-
-    // A keeper notices a change of persistent state and writes the new state atomically.
-    let t1 = Card::open_image(&path).unwrap();
-    let mut keeper = jcos_transport::ImageKeeper::new(&path, &t1).unwrap();
-    assert!(!keeper.checkpoint(&t1).unwrap());
-    let t0 = Card::new(CardConfig {
-        protocol: Protocol::T0,
-    });
-    assert!(keeper.checkpoint(&t0).unwrap());
-    assert_eq!(
-        Card::open_image(&path).unwrap().config().protocol,
-        Protocol::T0
-    );
-    assert!(!keeper.checkpoint(&t0).unwrap());
+    drop(card);
+    shutdown.request();
+    thread.join().unwrap();
+    lock(&shared).save().unwrap();
+    drop(shared);
+    // The image opens as the same card.
+    let reopened = Card::open_image(&path).unwrap();
+    assert_eq!(reopened.config().protocol, Protocol::T1);
+    assert_eq!(reopened.atr().0, hex(ATR_T1));
 }
 
 /// A stand-in for the vpcd driver: listens where the card connects and plays pcscd's part.

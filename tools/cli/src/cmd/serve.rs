@@ -1,10 +1,13 @@
 //! `jcos serve IMAGE... [--vpcd HOST:PORT] [--tcp HOST:PORT] [--trace]`: the cards stay open,
 //! reachable by PC/SC programs (through vpcd in pcscd) and over loopback TCP, until SIGINT or
-//! SIGTERM; then the APDU in flight is answered, every image saved, and jcos exits 0.
+//! SIGTERM; then the APDU in flight is answered, every image saved, and jcos exits 0. The
+//! cards are opened for durable use: each APDU's effects are in the image's journal before
+//! its answer leaves, so even a killed server loses nothing it answered.
 
 use crate::args::ServeArgs;
 use crate::Outcome;
 use anyhow::{bail, Context};
+use jcos_cos::Durability;
 use jcos_transport::{lock, Log, ServedCard, SharedCard, Shutdown, TcpServer, VpcdClient};
 use std::collections::HashSet;
 use std::io::Write;
@@ -25,11 +28,16 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Outcome> {
             );
         }
     }
+    let durability = if args.sync {
+        Durability::Device
+    } else {
+        Durability::Os
+    };
     let cards: Vec<SharedCard> = args
         .images
         .iter()
         .map(|image| {
-            ServedCard::open(image)
+            ServedCard::open(image, durability)
                 .map(ServedCard::shared)
                 .with_context(|| format!("cannot serve {}", image.display()))
         })
