@@ -344,4 +344,8 @@ pub struct BuildArgs {
     /// Do not write: check that the committed CAP and export files reproduce byte for byte.
     #[arg(long)]
     pub check: bool,
+    /// The shared directory, for applets whose manifest takes sources from it (default:
+    /// $JCOS_SHARED, else a `shared/` beside the directory or one of its parents).
+    #[arg(long, value_name = "DIR")]
+    pub shared: Option<PathBuf>,
 }

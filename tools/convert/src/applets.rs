@@ -8,6 +8,8 @@
 //! version = "1.0"                     # package version
 //! imports = []                        # other applet directories (siblings) it links against
 //! int = false                         # allow the int type
+//! # sources = "src"                   # the Java sources (default `src`); `shared:<path>`
+//! #                                   # names a directory under the shared directory
 //!
 //! [[applet]]
 //! aid = "F04A434F53020101"
@@ -41,6 +43,10 @@ pub struct Manifest {
     /// Allow the int type.
     #[serde(default)]
     pub int: bool,
+    /// Where the Java sources are: a directory relative to the applet directory (default
+    /// `src`), or `shared:<path>` under the shared directory.
+    #[serde(default)]
+    pub sources: Option<String>,
     /// The applets.
     #[serde(default, rename = "applet")]
     pub applets: Vec<ManifestApplet>,
@@ -117,6 +123,47 @@ impl AppletDir {
     pub fn exp_path(&self) -> PathBuf {
         self.dir.join(format!("{}.exp", self.name))
     }
+
+    /// The directory of the Java sources; `shared` resolves `shared:` paths.
+    pub fn sources_dir(&self, shared: Option<&Path>) -> Result<PathBuf, BuildError> {
+        match self.manifest.sources.as_deref() {
+            None => Ok(self.dir.join("src")),
+            Some(s) => match s.strip_prefix(SHARED_PREFIX) {
+                Some(rel) => shared.map(|d| d.join(rel)).ok_or_else(|| BuildError::Manifest {
+                    path: self.dir.join(MANIFEST),
+                    message: format!("sources {s:?} need the shared directory (--shared or ${SHARED_ENV})"),
+                }),
+                None => Ok(self.dir.join(s)),
+            },
+        }
+    }
+
+    /// Whether the sources are in the shared directory.
+    pub fn needs_shared(&self) -> bool {
+        self.manifest.sources.as_deref().is_some_and(|s| s.starts_with(SHARED_PREFIX))
+    }
+}
+
+/// Prefix of manifest paths under the shared directory.
+pub const SHARED_PREFIX: &str = "shared:";
+
+/// Environment variable naming the shared directory.
+pub const SHARED_ENV: &str = "JCOS_SHARED";
+
+/// The shared directory: `explicit`, else `$JCOS_SHARED`, else the first `shared/` holding
+/// `fixtures/` beside `start` or one of its parents.
+pub fn find_shared(explicit: Option<&Path>, start: &Path) -> Option<PathBuf> {
+    if let Some(d) = explicit {
+        return Some(d.to_path_buf());
+    }
+    if let Some(d) = std::env::var_os(SHARED_ENV) {
+        return Some(PathBuf::from(d));
+    }
+    let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
+    start
+        .ancestors()
+        .map(|a| a.join("shared"))
+        .find(|c| c.join("fixtures").is_dir())
 }
 
 fn hex(s: &str, path: &Path) -> Result<Vec<u8>, BuildError> {
@@ -190,7 +237,13 @@ pub struct Built {
 }
 
 /// Compiles and converts `applets` (in order) in `work`.
-pub fn build_all(javac: &Javac, applets: &[AppletDir], work: &Path) -> Result<Vec<Built>, BuildError> {
+/// `shared` is the shared directory, for manifests whose sources are there.
+pub fn build_all(
+    javac: &Javac,
+    applets: &[AppletDir],
+    work: &Path,
+    shared: Option<&Path>,
+) -> Result<Vec<Built>, BuildError> {
     let api = crate::api::ApiSet::load().map_err(|e| BuildError::Manifest { path: "API tables".into(), message: e.to_string() })?;
     let stubs = crate::stubs::generate(&api.tables).map_err(crate::stubs::StubBuildError::from)?;
     let stub_classes = crate::stubs::compile(javac, &stubs, &work.join("api"))?;
@@ -205,7 +258,7 @@ pub fn build_all(javac: &Javac, applets: &[AppletDir], work: &Path) -> Result<Ve
         let manifest_path = a.dir.join(MANIFEST);
         let classes = work.join(&a.name).join("classes");
         std::fs::create_dir_all(&classes).map_err(io(&classes))?;
-        let src = a.dir.join("src");
+        let src = a.sources_dir(shared)?;
         let sources = java_sources(&src).map_err(io(&src))?;
         let mut cp = vec![stub_classes.clone()];
         let mut export_path = Vec::new();

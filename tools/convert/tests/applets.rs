@@ -12,7 +12,7 @@ fn committed_applets_reproduce_byte_for_byte() {
     let found = applets::discover(&common::applets_dir()).expect("manifests");
     assert!(found.iter().any(|a| a.name == "counter"), "{found:?}");
     let work = tempfile::tempdir().expect("tempdir");
-    let built = applets::build_all(&javac, &found, work.path()).expect("builds");
+    let built = applets::build_all(&javac, &found, work.path(), None).expect("builds");
     let mismatches = applets::check(&built);
     assert!(mismatches.is_empty(), "rebuild with `jcos build`: {mismatches:?}");
 }

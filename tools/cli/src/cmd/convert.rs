@@ -119,9 +119,19 @@ pub fn build(args: &BuildArgs) -> anyhow::Result<Outcome> {
     if found.is_empty() {
         anyhow::bail!("no {} under {}", applets::MANIFEST, root.display());
     }
+    let shared = applets::find_shared(args.shared.as_deref(), &root);
+    if found.iter().any(applets::AppletDir::needs_shared)
+        && !shared.as_ref().is_some_and(|d| d.is_dir())
+    {
+        anyhow::bail!(
+            "{} builds sources from the shared directory, which is absent (give --shared or set {})",
+            root.display(),
+            applets::SHARED_ENV
+        );
+    }
     let javac = Javac::find()?;
     let work = tempfile::tempdir().context("temporary directory")?;
-    let built = applets::build_all(&javac, &found, work.path())?;
+    let built = applets::build_all(&javac, &found, work.path(), shared.as_deref())?;
     if args.check {
         let mismatches = applets::check(&built);
         for b in &built {
