@@ -24,6 +24,7 @@ pub mod security;
 pub mod tree;
 
 pub use access::{AccessRules, Condition, Operation};
+pub use api::Caller;
 pub use commands::{handles, process, Outcome};
 pub use error::FsError;
 pub use lifecycle::LifeCycle;

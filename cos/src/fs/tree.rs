@@ -41,6 +41,8 @@ fn describe(fs: &FileSystem, id: NodeId) -> String {
     };
     let fid = node.fid.map_or("----".to_string(), |f| format!("{f:04X}"));
     let mut line = String::new();
+    // Records and data objects, one a line, go after the access conditions.
+    let mut details = String::new();
     let names = match &node.kind {
         NodeKind::Df(df) => {
             let _ = write!(line, "{fid} {}", if id == NodeId::MF { "MF" } else { "DF" });
@@ -83,8 +85,12 @@ fn describe(fs: &FileSystem, id: NodeId) -> String {
                         records.len()
                     );
                     for (i, r) in records.iter().enumerate() {
-                        let _ =
-                            write!(line, "\n      record {}: {}", i.saturating_add(1), shown(r));
+                        let _ = write!(
+                            details,
+                            "\n      record {}: {}",
+                            i.saturating_add(1),
+                            shown(r)
+                        );
                     }
                 }
                 EfBody::BerTlv { max_size, objects } => {
@@ -94,7 +100,7 @@ fn describe(fs: &FileSystem, id: NodeId) -> String {
                         objects.len()
                     );
                     for o in objects {
-                        let _ = write!(line, "\n      {:X}: {}", o.tag, shown(&o.value));
+                        let _ = write!(details, "\n      {:X}: {}", o.tag, shown(&o.value));
                     }
                 }
                 EfBody::Secret(s) => {
@@ -128,6 +134,7 @@ fn describe(fs: &FileSystem, id: NodeId) -> String {
         node.lcs,
         access_text(node.rules.conditions(), names)
     );
+    line.push_str(&details);
     line
 }
 

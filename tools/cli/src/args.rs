@@ -21,6 +21,9 @@ pub enum Command {
     /// Create and inspect card images.
     #[command(subcommand)]
     Card(CardCommand),
+    /// Inspect the ISO 7816-4 file system of a card image.
+    #[command(subcommand)]
+    Fs(FsCommand),
     /// Send command APDUs (hex) to a card (image, --tcp or --reader) and print the responses.
     Send(SendArgs),
     /// Run one script (apdutool `.scr`, jcos `.rhai`, or a fixture `session`) against a card.
@@ -118,6 +121,26 @@ pub struct CardNewArgs {
     /// The transmission protocol the card announces in its ATR and uses.
     #[arg(long, value_enum, default_value = "t1")]
     pub protocol: ProtocolArg,
+    /// Personalise the card with the file system a card profile describes (TOML: files,
+    /// contents, access conditions, PINs and keys; see docs/filesystem.md).
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+}
+
+/// `jcos fs ...`
+#[derive(Debug, Subcommand)]
+pub enum FsCommand {
+    /// Print the file tree of a card image: each file with its identifiers, structure, life
+    /// cycle state and access conditions; working EF contents (cut after 32 bytes); internal
+    /// EFs (PINs, keys) show what they are, never what they hold.
+    Tree(FsTreeArgs),
+}
+
+/// `jcos fs tree`
+#[derive(Debug, Args)]
+pub struct FsTreeArgs {
+    /// The card image.
+    pub image: PathBuf,
 }
 
 /// `jcos card info`
@@ -241,7 +264,7 @@ pub enum BenchKind {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("endpoint").required(true).multiple(true).args(["vpcd", "tcp"])))]
 pub struct ServeArgs {
-    /// Card images to serve; every APDU's changes are in the image before its answer leaves.
+    /// Card images to serve; each is saved after every APDU that changed it.
     #[arg(required = true, value_name = "IMAGE")]
     pub images: Vec<PathBuf>,
     /// Connect the cards to vsmartcard's vpcd driver inside pcscd at HOST:PORT (Debian's
@@ -255,11 +278,6 @@ pub struct ServeArgs {
     /// Log every APDU and response, with the card's processing time, to standard error.
     #[arg(long)]
     pub trace: bool,
-    /// Also sync each APDU's changes to the storage device, so they survive an operating
-    /// system crash or power cut and not only a killed jcos (costs the device's sync latency
-    /// on every APDU that changes the card).
-    #[arg(long)]
-    pub sync: bool,
 }
 
 /// `jcos load`
@@ -344,8 +362,4 @@ pub struct BuildArgs {
     /// Do not write: check that the committed CAP and export files reproduce byte for byte.
     #[arg(long)]
     pub check: bool,
-    /// The shared directory, for applets whose manifest takes sources from it (default:
-    /// $JCOS_SHARED, else a `shared/` beside the directory or one of its parents).
-    #[arg(long, value_name = "DIR")]
-    pub shared: Option<PathBuf>,
 }

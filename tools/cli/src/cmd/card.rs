@@ -4,17 +4,22 @@ use crate::args::{CardInfoArgs, CardNewArgs};
 use crate::Outcome;
 use anyhow::Context;
 use jcos_apdu::hex;
-use jcos_cos::{Card, CardConfig, Protocol};
+use jcos_cos::{Card, CardConfig, Profile, Protocol};
 use serde::Serialize;
 
 /// Creates a new card image.
 pub fn new(args: &CardNewArgs) -> anyhow::Result<Outcome> {
     let config = CardConfig {
         protocol: args.protocol.into(),
-        ..CardConfig::default()
     };
-    let card = Card::create_image(&args.image, config)
-        .with_context(|| format!("cannot create card image {}", args.image.display()))?;
+    let card = match &args.profile {
+        Some(profile) => {
+            let fs = Profile::load_file_system(profile)?;
+            Card::create_image_with_file_system(&args.image, config, fs)
+        }
+        None => Card::create_image(&args.image, config),
+    }
+    .with_context(|| format!("cannot create card image {}", args.image.display()))?;
     println!(
         "created {} (ATR {})",
         args.image.display(),

@@ -6,6 +6,7 @@ mod cap;
 mod card;
 mod conformance;
 mod convert;
+mod fs;
 pub(crate) mod load;
 mod run;
 mod send;
@@ -13,7 +14,9 @@ mod serve;
 mod shell;
 mod target;
 
-use crate::args::{CapCommand, CardCommand, Cli, Command, ConformanceCommand, ProtocolArg};
+use crate::args::{
+    CapCommand, CardCommand, Cli, Command, ConformanceCommand, FsCommand, ProtocolArg,
+};
 use crate::Outcome;
 use jcos_cos::Protocol;
 
@@ -22,6 +25,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Card(CardCommand::New(args)) => card::new(&args),
         Command::Card(CardCommand::Info(args)) => card::info(&args),
+        Command::Fs(FsCommand::Tree(args)) => fs::tree(&args),
         Command::Send(args) => send::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Conformance(ConformanceCommand::Run(args)) => conformance::run(&args),
