@@ -42,6 +42,7 @@ pub enum Command {
     Cap(CapCommand),
     /// Convert the class files of one package to a CAP file, its export file and a listing
     /// (the Java Card converter): subset check, tokens, compact bytecode, every component.
+    #[command(disable_version_flag = true)]
     Convert(ConvertArgs),
     /// Write the API stubs applets compile against: Java sources, a compiled jar for
     /// `javac -cp`, and the jcos.framework export file.
