@@ -129,10 +129,14 @@ impl AppletDir {
         match self.manifest.sources.as_deref() {
             None => Ok(self.dir.join("src")),
             Some(s) => match s.strip_prefix(SHARED_PREFIX) {
-                Some(rel) => shared.map(|d| d.join(rel)).ok_or_else(|| BuildError::Manifest {
-                    path: self.dir.join(MANIFEST),
-                    message: format!("sources {s:?} need the shared directory (--shared or ${SHARED_ENV})"),
-                }),
+                Some(rel) => shared
+                    .map(|d| d.join(rel))
+                    .ok_or_else(|| BuildError::Manifest {
+                        path: self.dir.join(MANIFEST),
+                        message: format!(
+                            "sources {s:?} need the shared directory (--shared or ${SHARED_ENV})"
+                        ),
+                    }),
                 None => Ok(self.dir.join(s)),
             },
         }
@@ -140,7 +144,10 @@ impl AppletDir {
 
     /// Whether the sources are in the shared directory.
     pub fn needs_shared(&self) -> bool {
-        self.manifest.sources.as_deref().is_some_and(|s| s.starts_with(SHARED_PREFIX))
+        self.manifest
+            .sources
+            .as_deref()
+            .is_some_and(|s| s.starts_with(SHARED_PREFIX))
     }
 }
 
@@ -169,14 +176,20 @@ pub fn find_shared(explicit: Option<&Path>, start: &Path) -> Option<PathBuf> {
 fn hex(s: &str, path: &Path) -> Result<Vec<u8>, BuildError> {
     let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     if t.len() % 2 != 0 {
-        return Err(BuildError::Manifest { path: path.into(), message: format!("AID {s} has an odd number of digits") });
+        return Err(BuildError::Manifest {
+            path: path.into(),
+            message: format!("AID {s} has an odd number of digits"),
+        });
     }
     (0..t.len())
         .step_by(2)
         .map(|i| {
             t.get(i..i.saturating_add(2))
                 .and_then(|d| u8::from_str_radix(d, 16).ok())
-                .ok_or_else(|| BuildError::Manifest { path: path.into(), message: format!("AID {s} is not hex") })
+                .ok_or_else(|| BuildError::Manifest {
+                    path: path.into(),
+                    message: format!("AID {s} is not hex"),
+                })
         })
         .collect()
 }
@@ -184,13 +197,26 @@ fn hex(s: &str, path: &Path) -> Result<Vec<u8>, BuildError> {
 /// Reads one applet directory's manifest.
 pub fn read_applet(dir: &Path) -> Result<AppletDir, BuildError> {
     let path = dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&path).map_err(|source| BuildError::Io { path: path.clone(), source })?;
-    let manifest: Manifest = toml::from_str(&text).map_err(|e| BuildError::Manifest { path: path.clone(), message: e.to_string() })?;
+    let text = std::fs::read_to_string(&path).map_err(|source| BuildError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let manifest: Manifest = toml::from_str(&text).map_err(|e| BuildError::Manifest {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| BuildError::Manifest { path: path.clone(), message: "directory without a name".into() })?;
-    Ok(AppletDir { name, dir: dir.to_path_buf(), manifest })
+        .ok_or_else(|| BuildError::Manifest {
+            path: path.clone(),
+            message: "directory without a name".into(),
+        })?;
+    Ok(AppletDir {
+        name,
+        dir: dir.to_path_buf(),
+        manifest,
+    })
 }
 
 /// The applets of `root`: itself if it has a manifest, else its subdirectories that have
@@ -200,16 +226,27 @@ pub fn discover(root: &Path) -> Result<Vec<AppletDir>, BuildError> {
         return Ok(vec![read_applet(root)?]);
     }
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-        .map_err(|source| BuildError::Io { path: root.into(), source })?
+        .map_err(|source| BuildError::Io {
+            path: root.into(),
+            source,
+        })?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.join(MANIFEST).is_file())
         .collect();
     dirs.sort();
-    let mut pending: Vec<AppletDir> = dirs.iter().map(|d| read_applet(d)).collect::<Result<_, _>>()?;
+    let mut pending: Vec<AppletDir> = dirs
+        .iter()
+        .map(|d| read_applet(d))
+        .collect::<Result<_, _>>()?;
     let mut out: Vec<AppletDir> = Vec::new();
     while !pending.is_empty() {
-        let ready = pending.iter().position(|a| a.manifest.imports.iter().all(|i| out.iter().any(|o| o.name == *i) || !dirs.iter().any(|d| d.ends_with(i))));
+        let ready = pending.iter().position(|a| {
+            a.manifest
+                .imports
+                .iter()
+                .all(|i| out.iter().any(|o| o.name == *i) || !dirs.iter().any(|d| d.ends_with(i)))
+        });
         match ready {
             Some(i) => out.push(pending.remove(i)),
             None => {
@@ -244,7 +281,10 @@ pub fn build_all(
     work: &Path,
     shared: Option<&Path>,
 ) -> Result<Vec<Built>, BuildError> {
-    let api = crate::api::ApiSet::load().map_err(|e| BuildError::Manifest { path: "API tables".into(), message: e.to_string() })?;
+    let api = crate::api::ApiSet::load().map_err(|e| BuildError::Manifest {
+        path: "API tables".into(),
+        message: e.to_string(),
+    })?;
     let stubs = crate::stubs::generate(&api.tables).map_err(crate::stubs::StubBuildError::from)?;
     let stub_classes = crate::stubs::compile(javac, &stubs, &work.join("api"))?;
     let mut classes_of: BTreeMap<String, (PathBuf, PathBuf)> = BTreeMap::new();
@@ -263,16 +303,27 @@ pub fn build_all(
         let mut cp = vec![stub_classes.clone()];
         let mut export_path = Vec::new();
         for i in &m.imports {
-            let (c, e) = classes_of.get(i).ok_or_else(|| BuildError::Manifest { path: manifest_path.clone(), message: format!("import {i} is not an applet built before this one") })?;
+            let (c, e) = classes_of.get(i).ok_or_else(|| BuildError::Manifest {
+                path: manifest_path.clone(),
+                message: format!("import {i} is not an applet built before this one"),
+            })?;
             cp.push(c.clone());
             export_path.push(e.clone());
         }
-        javac.compile(&sources, &cp, &classes).map_err(|source| BuildError::Javac { applet: a.name.clone(), source })?;
+        javac
+            .compile(&sources, &cp, &classes)
+            .map_err(|source| BuildError::Javac {
+                applet: a.name.clone(),
+                source,
+            })?;
         let (major, minor) = m
             .version
             .split_once('.')
             .and_then(|(a, b)| Some((a.parse::<u8>().ok()?, b.parse::<u8>().ok()?)))
-            .ok_or_else(|| BuildError::Manifest { path: manifest_path.clone(), message: format!("version {} is not major.minor", m.version) })?;
+            .ok_or_else(|| BuildError::Manifest {
+                path: manifest_path.clone(),
+                message: format!("version {} is not major.minor", m.version),
+            })?;
         let mut applets = Vec::new();
         for ap in &m.applets {
             applets.push((hex(&ap.aid, &manifest_path)?, ap.class.clone()));
@@ -288,15 +339,29 @@ pub fn build_all(
             int: m.int,
             debug: false,
         };
-        let conv = convert(&opts).map_err(|source| BuildError::Convert { applet: a.name.clone(), source })?;
-        let cap = conv.cap_jar().map_err(|source| BuildError::Convert { applet: a.name.clone(), source })?;
-        let exp = conv.export_bytes().map_err(|source| BuildError::Convert { applet: a.name.clone(), source })?;
+        let conv = convert(&opts).map_err(|source| BuildError::Convert {
+            applet: a.name.clone(),
+            source,
+        })?;
+        let cap = conv.cap_jar().map_err(|source| BuildError::Convert {
+            applet: a.name.clone(),
+            source,
+        })?;
+        let exp = conv.export_bytes().map_err(|source| BuildError::Convert {
+            applet: a.name.clone(),
+            source,
+        })?;
         let exp_dir = work.join(&a.name).join("exp");
         std::fs::create_dir_all(&exp_dir).map_err(io(&exp_dir))?;
         let exp_file = exp_dir.join(format!("{}.exp", a.name));
         std::fs::write(&exp_file, &exp).map_err(io(&exp_file))?;
         classes_of.insert(a.name.clone(), (classes, exp_dir));
-        out.push(Built { applet: a.clone(), cap, exp, listing: conv.listing });
+        out.push(Built {
+            applet: a.clone(),
+            cap,
+            exp,
+            listing: conv.listing,
+        });
     }
     Ok(out)
 }
@@ -316,13 +381,24 @@ pub fn check(built: &[Built]) -> Vec<Mismatch> {
     for b in built {
         for (path, bytes) in [(b.applet.cap_path(), &b.cap), (b.applet.exp_path(), &b.exp)] {
             match std::fs::read(&path) {
-                Err(e) => out.push(Mismatch { path, reason: format!("cannot read: {e}") }),
+                Err(e) => out.push(Mismatch {
+                    path,
+                    reason: format!("cannot read: {e}"),
+                }),
                 Ok(committed) if committed == *bytes => {}
                 Ok(committed) => {
-                    let at = committed.iter().zip(bytes.iter()).position(|(x, y)| x != y).unwrap_or(committed.len().min(bytes.len()));
+                    let at = committed
+                        .iter()
+                        .zip(bytes.iter())
+                        .position(|(x, y)| x != y)
+                        .unwrap_or(committed.len().min(bytes.len()));
                     out.push(Mismatch {
                         path,
-                        reason: format!("differs from the build at byte {at} ({} bytes committed, {} built)", committed.len(), bytes.len()),
+                        reason: format!(
+                            "differs from the build at byte {at} ({} bytes committed, {} built)",
+                            committed.len(),
+                            bytes.len()
+                        ),
                     });
                 }
             }
@@ -335,7 +411,10 @@ pub fn check(built: &[Built]) -> Vec<Mismatch> {
 pub fn write(built: &[Built]) -> Result<(), BuildError> {
     for b in built {
         for (path, bytes) in [(b.applet.cap_path(), &b.cap), (b.applet.exp_path(), &b.exp)] {
-            std::fs::write(&path, bytes).map_err(|source| BuildError::Io { path: path.clone(), source })?;
+            std::fs::write(&path, bytes).map_err(|source| BuildError::Io {
+                path: path.clone(),
+                source,
+            })?;
         }
     }
     Ok(())

@@ -8,13 +8,18 @@ use jcos_vm::Vm;
 
 #[test]
 fn committed_applets_reproduce_byte_for_byte() {
-    let Some(javac) = common::javac("applets::reproduce") else { return };
+    let Some(javac) = common::javac("applets::reproduce") else {
+        return;
+    };
     let found = applets::discover(&common::applets_dir()).expect("manifests");
     assert!(found.iter().any(|a| a.name == "counter"), "{found:?}");
     let work = tempfile::tempdir().expect("tempdir");
     let built = applets::build_all(&javac, &found, work.path(), None).expect("builds");
     let mismatches = applets::check(&built);
-    assert!(mismatches.is_empty(), "rebuild with `jcos build`: {mismatches:?}");
+    assert!(
+        mismatches.is_empty(),
+        "rebuild with `jcos build`: {mismatches:?}"
+    );
 }
 
 #[test]
@@ -25,12 +30,16 @@ fn the_counter_passes_its_session() {
     let mut vm = Vm::new().expect("VM");
     let (compared, failures) = common::session::run_session(&mut vm, &session, &|_| cap.clone());
     assert!(failures.is_empty(), "{failures:?}");
-    assert_eq!(compared, session.lines().filter(|l| l.starts_with("<<")).count());
+    assert_eq!(
+        compared,
+        session.lines().filter(|l| l.starts_with("<<")).count()
+    );
 }
 
 #[test]
 fn the_counter_refuses_to_pass_0x7fff() {
-    let cap = std::fs::read(common::applets_dir().join("counter/counter.cap")).expect("committed CAP");
+    let cap =
+        std::fs::read(common::applets_dir().join("counter/counter.cap")).expect("committed CAP");
     let mut session = String::from("load counter\ninstall F04A434F53020101 F04A434F53020101\n>> 00A4040008F04A434F53020101\n<< 9000\n");
     // 128 increments of 255 reach 0x7F80 = 32640.
     for k in 1..=128u32 {

@@ -36,19 +36,35 @@ fn every_fixture_has_its_directory_manifest_and_session() {
         assert_eq!(common::session::hex(&m.aid), f.aid, "{n}");
         assert_eq!(m.version, format!("{}.{}", f.version.0, f.version.1), "{n}");
         assert_eq!(m.imports, f.deps, "{n}");
-        let applets: Vec<(Vec<u8>, String)> = m.applets.iter().map(|x| (common::session::hex(&x.aid), x.class.clone())).collect();
+        let applets: Vec<(Vec<u8>, String)> = m
+            .applets
+            .iter()
+            .map(|x| (common::session::hex(&x.aid), x.class.clone()))
+            .collect();
         assert_eq!(applets, f.applets, "{n}");
-        assert_eq!(m.sources.as_deref(), Some(format!("shared:fixtures/jcvm-golden/{n}/src").as_str()));
+        assert_eq!(
+            m.sources.as_deref(),
+            Some(format!("shared:fixtures/jcvm-golden/{n}/src").as_str())
+        );
         match std::fs::read_to_string(f.dir.join("session")) {
-            Ok(session) => assert_eq!(std::fs::read_to_string(dir.join("session")).expect("session copy"), session, "{n}/session"),
-            Err(_) => assert!(!dir.join("session").exists(), "{n} has no session in the fixtures"),
+            Ok(session) => assert_eq!(
+                std::fs::read_to_string(dir.join("session")).expect("session copy"),
+                session,
+                "{n}/session"
+            ),
+            Err(_) => assert!(
+                !dir.join("session").exists(),
+                "{n} has no session in the fixtures"
+            ),
         }
     }
 }
 
 #[test]
 fn the_committed_caps_are_what_jcos_convert_makes_of_the_fixtures() {
-    let Some(javac) = common::javac("golden_ours::reproduce") else { return };
+    let Some(javac) = common::javac("golden_ours::reproduce") else {
+        return;
+    };
     let Some(shared) = common::shared_dir() else {
         println!("skipped: ../shared not present");
         return;
@@ -58,5 +74,8 @@ fn the_committed_caps_are_what_jcos_convert_makes_of_the_fixtures() {
     let work = tempfile::tempdir().expect("tempdir");
     let built = applets::build_all(&javac, &found, work.path(), Some(&shared)).expect("builds");
     let mismatches = applets::check(&built);
-    assert!(mismatches.is_empty(), "rebuild with `jcos build conformance/golden-ours`: {mismatches:?}");
+    assert!(
+        mismatches.is_empty(),
+        "rebuild with `jcos build conformance/golden-ours`: {mismatches:?}"
+    );
 }

@@ -168,14 +168,30 @@ fn the_committed_jcos_framework_export_file_is_up_to_date() {
     let root = common::applets_dir().join("api/exp");
     for (rel, bytes) in files {
         let committed = std::fs::read(root.join(&rel)).expect("committed export file");
-        assert_eq!(committed, bytes, "{} is stale (regenerate with `jcos api --exp applets/api/exp`)", rel.display());
+        assert_eq!(
+            committed,
+            bytes,
+            "{} is stale (regenerate with `jcos api --exp applets/api/exp`)",
+            rel.display()
+        );
         // It describes the table: package, AID, class token and method token.
-        let view = jcos_vm::export::parse(&committed).expect("parses").package().expect("view");
+        let view = jcos_vm::export::parse(&committed)
+            .expect("parses")
+            .package()
+            .expect("view");
         assert_eq!(view.name, "jcos/framework");
         assert_eq!(view.aid, [0xF0, 0x4A, 0x43, 0x4F, 0x53, 0x01]);
         assert!(view.is_library);
-        let c = view.class_by_name("jcos/framework/JcosSystem").expect("JcosSystem");
-        assert_eq!(c.method_by_name("getVersion", "()S").map(|m| m.token), Some(0));
-        assert_eq!(view.constant("jcos/framework/JcosSystem", "VERSION_MAJOR"), Some(1));
+        let c = view
+            .class_by_name("jcos/framework/JcosSystem")
+            .expect("JcosSystem");
+        assert_eq!(
+            c.method_by_name("getVersion", "()S").map(|m| m.token),
+            Some(0)
+        );
+        assert_eq!(
+            view.constant("jcos/framework/JcosSystem", "VERSION_MAJOR"),
+            Some(1)
+        );
     }
 }
