@@ -53,6 +53,9 @@ pub struct Card {
     installer: bool,
     /// The image this card keeps durable after every command ([`Card::open_durable`]).
     durable: Option<Durable>,
+    /// Whether an armed tear cut the power during a file-system command (the VM keeps its
+    /// own flag).
+    fs_power_lost: bool,
 }
 
 impl std::fmt::Debug for Card {
@@ -89,6 +92,7 @@ impl Card {
             rng: rand::make_rng(),
             installer: false,
             durable: None,
+            fs_power_lost: false,
         }
     }
 
@@ -204,17 +208,33 @@ impl Card {
     /// cut during the next one, which does not happen. The command in progress stops at
     /// once, the card answers nothing ([`Card::transmit`] returns no bytes), and what the
     /// NVM held at that instant is what the image keeps; the next power-up rolls back an
-    /// interrupted transaction (JCRE 3.0.5 §7.6.2). A card without a VM has no persistent
+    /// interrupted transaction (JCRE 3.0.5 §7.6.2). On a card with a file system, its
+    /// commands' writes count too (the file system's own counter): a torn file-system command
+    /// leaves the file system as it was before it. A card with neither has no persistent
     /// writes to tear.
     pub fn arm_tear(&mut self, writes: u64) {
         if let Some(vm) = self.vm.as_mut() {
             vm.arm_tear(writes);
+        }
+        // The file system counts its own writes (each command's are committed all or
+        // nothing); its tear lives in the power session, so the card is powered for it.
+        if self.state.fs.is_some() {
+            if self.session.is_none() {
+                self.power_on();
+            }
+            if let Some(session) = self.session.as_mut() {
+                session
+                    .fs
+                    .arm_tear(usize::try_from(writes).unwrap_or(usize::MAX));
+            }
         }
     }
 
     /// Whether a tear cut the power during the last command.
     pub fn power_lost(&self) -> bool {
         self.vm.as_ref().is_some_and(Vm::power_lost)
+            || self.fs_power_lost
+            || self.session.as_ref().is_some_and(|s| s.fs.power_lost())
     }
 
     /// Whether the card's durable image failed to take a command's effects: the card then
@@ -265,6 +285,7 @@ impl Card {
     /// default applet, if any, selected on the basic channel (JCRE 3.0.5 §4.1).
     pub fn power_on(&mut self) -> Atr {
         self.session = Some(Session::default());
+        self.fs_power_lost = false;
         if let Some(vm) = self.vm.as_mut() {
             vm.reset();
         }
@@ -319,6 +340,7 @@ impl Card {
         if self.power_lost() {
             // What the NVM held when the power failed is what the image keeps; the next
             // power-up recovers from it.
+            self.fs_power_lost = self.session.as_ref().is_some_and(|s| s.fs.power_lost());
             self.session = None;
             let _ = self.persist();
             return Vec::new();

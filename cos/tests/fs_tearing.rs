@@ -96,3 +96,62 @@ fn a_torn_update_binary_keeps_the_old_bytes_and_a_torn_create_makes_no_file() {
     assert_eq!(fs.commit(&outcome.writes, None), Ok(Commit::Done));
     assert!(fs::process(&fs, &mut ctx, &parse("00A4000C027000"), &mut rand::rng()).is_ok());
 }
+
+fn hexb(s: &str) -> Vec<u8> {
+    jcos_apdu::hex::decode(s).unwrap()
+}
+
+#[test]
+fn the_card_tear_cuts_a_file_system_command_and_keeps_the_old_state() {
+    let mut card = jcos_cos::Card::with_file_system(jcos_cos::CardConfig::default(), card_fs());
+    card.power_on();
+    assert_eq!(card.transmit(&hexb("00B0810004")), hexb("010203049000"));
+    // Torn at the first write: no answer, the power is gone, the bytes are the old ones.
+    card.arm_tear(0);
+    assert_eq!(card.transmit(&hexb("00D6810004AABBCCDD")), Vec::<u8>::new());
+    assert!(card.power_lost());
+    assert!(!card.is_powered());
+    assert_eq!(card.transmit(&hexb("00B0810004")), hexb("010203049000"));
+    assert!(!card.power_lost());
+    // One write allowed: the first update completes, the second is torn.
+    card.arm_tear(1);
+    assert_eq!(card.transmit(&hexb("00D6810002AABB")), hexb("9000"));
+    assert_eq!(card.transmit(&hexb("00D6810202CCDD")), Vec::<u8>::new());
+    assert_eq!(card.transmit(&hexb("00B0810004")), hexb("AABB03049000"));
+    // A torn CREATE FILE makes no file; a torn wrong PIN costs no try.
+    card.arm_tear(0);
+    let create = "00E000000E620C820138830270008403414243";
+    assert_eq!(card.transmit(&hexb(create)), Vec::<u8>::new());
+    assert_eq!(card.transmit(&hexb("00A4000C027000")), hexb("6A82"));
+    card.arm_tear(0);
+    assert_eq!(card.transmit(&hexb("002000010430303030")), Vec::<u8>::new());
+    assert_eq!(card.transmit(&hexb("00200001")), hexb("63C3"));
+    // Reads make no write, so an armed tear waits for the next write.
+    card.arm_tear(0);
+    assert_eq!(card.transmit(&hexb("00B0810002")), hexb("AABB9000"));
+    assert_eq!(card.transmit(&hexb("00DC011C0403030303")), Vec::<u8>::new());
+    assert_eq!(card.transmit(&hexb("00B2011C00")), hexb("010101019000"));
+    assert!(card.file_system().unwrap().check_invariants().is_ok());
+}
+
+#[test]
+fn a_durable_image_keeps_acknowledged_file_system_commands_and_drops_a_torn_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fs.img");
+    jcos_cos::Card::create_image_with_file_system(
+        &path,
+        jcos_cos::CardConfig::default(),
+        card_fs(),
+    )
+    .unwrap();
+    let mut card = jcos_cos::Card::open_durable(&path, jcos_cos::Durability::Os).unwrap();
+    assert_eq!(card.transmit(&hexb("00D6810002AABB")), hexb("9000"));
+    assert_eq!(card.transmit(&hexb("00E2001804AAAAAAAA")), hexb("9000"));
+    card.arm_tear(0);
+    assert_eq!(card.transmit(&hexb("00D6810002CCDD")), Vec::<u8>::new());
+    // The process goes away without a checkpoint; the image and its journal hold the rest.
+    drop(card);
+    let mut again = jcos_cos::Card::open_image(&path).unwrap();
+    assert_eq!(again.transmit(&hexb("00B0810004")), hexb("AABB03049000"));
+    assert_eq!(again.transmit(&hexb("00B2031C00")), hexb("AAAAAAAA9000"));
+}

@@ -32,10 +32,14 @@ pub use model::{Commit, FileSystem, FsWrite, NodeId};
 pub use profile::{Profile, ProfileError};
 pub use security::ChannelContext;
 
-/// The file-system state of every logical channel of one power session.
+/// The file-system state of every logical channel of one power session, and an armed tear.
 #[derive(Debug, Clone, Default)]
 pub struct FsSession {
     channels: std::collections::BTreeMap<u8, ChannelContext>,
+    /// Persistent writes still to complete before the power is cut.
+    tear: Option<usize>,
+    /// Whether an armed tear cut the power during a command.
+    power_lost: bool,
 }
 
 impl FsSession {
@@ -47,6 +51,19 @@ impl FsSession {
     /// Forgets `channel`'s context, as when MANAGE CHANNEL closes it.
     pub fn close(&mut self, channel: u8) {
         self.channels.remove(&channel);
+    }
+
+    /// Arms a tear: after `writes` more persistent writes of the file system complete, the
+    /// power is cut during the next one. The command stops there, its writes are rolled back
+    /// (the journal never saw its commit), and [`FsSession::power_lost`] turns true.
+    pub fn arm_tear(&mut self, writes: usize) {
+        self.tear = Some(writes);
+        self.power_lost = false;
+    }
+
+    /// Whether an armed tear cut the power.
+    pub fn power_lost(&self) -> bool {
+        self.power_lost
     }
 
     /// Forgets the context of every channel `is_open` says is closed, so a channel opened
@@ -67,10 +84,21 @@ pub fn transmit<R: rand::Rng + ?Sized>(
 ) -> jcos_apdu::ResponseApdu {
     let ctx = session.channel(channel);
     match process(fs, ctx, command, rng) {
-        Ok(outcome) => match fs.commit(&outcome.writes, None) {
-            Ok(_) => jcos_apdu::ResponseApdu::new(outcome.data, outcome.sw),
-            Err(e) => jcos_apdu::ResponseApdu::status(e.into()),
-        },
+        Ok(outcome) => {
+            let count = outcome.writes.len();
+            // A tear armed beyond this command's writes lets them all through and waits.
+            let tear = session.tear.filter(|t| *t < count);
+            session.tear = session.tear.map(|t| t.saturating_sub(count));
+            match fs.commit(&outcome.writes, tear) {
+                Ok(Commit::Torn(_)) => {
+                    session.tear = None;
+                    session.power_lost = true;
+                    jcos_apdu::ResponseApdu::status(jcos_apdu::StatusWord::MEMORY_FAILURE)
+                }
+                Ok(Commit::Done) => jcos_apdu::ResponseApdu::new(outcome.data, outcome.sw),
+                Err(e) => jcos_apdu::ResponseApdu::status(e.into()),
+            }
+        }
         Err(e) => jcos_apdu::ResponseApdu::status(e.into()),
     }
 }
