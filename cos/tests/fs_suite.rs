@@ -60,6 +60,8 @@ enum Step {
     Send(usize, Vec<u8>),
     Expect(usize, Vec<Option<u8>>),
     Reset,
+    /// Arm a tear after N writes, send the command, require that the power was cut.
+    Tear(usize, u64, Vec<u8>),
 }
 
 fn hex(text: &str, line: usize) -> Result<Vec<Option<u8>>, String> {
@@ -97,6 +99,16 @@ fn parse(text: &str) -> Result<Vec<Step>, String> {
             ));
         } else if let Some(h) = content.strip_prefix("<<") {
             steps.push(Step::Expect(line, hex(h, line)?));
+        } else if let Some(rest) = content.strip_prefix("tear ") {
+            let (count, apdu) = rest
+                .trim()
+                .split_once(' ')
+                .ok_or(format!("line {line}: tear needs a count and a command"))?;
+            let count = count
+                .parse()
+                .map_err(|_| format!("line {line}: bad tear count"))?;
+            let apdu = hex(apdu, line)?.into_iter().flatten().collect();
+            steps.push(Step::Tear(line, count, apdu));
         } else if content == "reset" {
             steps.push(Step::Reset);
         } else {
@@ -140,6 +152,18 @@ fn run(card: &mut Card, steps: &[Step]) -> Result<usize, String> {
             }
             Step::Reset => {
                 card.reset();
+            }
+            Step::Tear(line, count, apdu) => {
+                card.arm_tear(*count);
+                let response = card.transmit(apdu);
+                if !response.is_empty() || !card.power_lost() {
+                    return Err(format!(
+                        "line {line}: tear {count} {}: answered {} instead of losing power",
+                        show(apdu),
+                        show(&response)
+                    ));
+                }
+                checked += 1;
             }
         }
     }

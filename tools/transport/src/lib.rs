@@ -124,6 +124,14 @@ pub trait Transport {
     fn reset(&mut self) -> Result<Vec<u8>, TransportError>;
     /// Sends one command APDU and returns the response APDU (data + SW1 SW2).
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError>;
+    /// Arms a tear: the card loses power after `writes` more persistent writes (see
+    /// `Card::arm_tear`). Only a card in this process can be torn.
+    fn arm_tear(&mut self, writes: u64) -> Result<(), TransportError> {
+        let _ = writes;
+        Err(TransportError::Unsupported(
+            "this transport cannot cut the card's power at a chosen write".into(),
+        ))
+    }
 }
 
 /// A card in this process is its own transport.
@@ -141,6 +149,10 @@ impl Transport for Card {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         Ok(Card::transmit(self, apdu))
     }
+    fn arm_tear(&mut self, writes: u64) -> Result<(), TransportError> {
+        Card::arm_tear(self, writes);
+        Ok(())
+    }
 }
 
 /// A boxed transport is a transport, so callers can pick one at run time.
@@ -156,6 +168,9 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         (**self).transmit(apdu)
+    }
+    fn arm_tear(&mut self, writes: u64) -> Result<(), TransportError> {
+        (**self).arm_tear(writes)
     }
 }
 

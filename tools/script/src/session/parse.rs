@@ -7,6 +7,7 @@
 //! >> <command APDU>
 //! << <response, XX matching any byte>
 //! reset
+//! tear <N> <command APDU>
 //! ```
 
 use crate::hexpat::HexPattern;
@@ -49,6 +50,14 @@ pub enum Directive {
     Exchange(Exchange),
     /// Power-cycle the card.
     Reset,
+    /// Arm a tear after `writes` more persistent writes, send `command`, and require that
+    /// the power was cut (no response); the card is then off, as after a power loss.
+    Tear {
+        /// Persistent writes that complete before the power is cut.
+        writes: u64,
+        /// The command torn.
+        command: Vec<u8>,
+    },
 }
 
 /// A `>>` line with the `<<` line that follows it.
@@ -172,7 +181,7 @@ fn parse_line(line: &str) -> Result<Raw, (usize, String)> {
     let (rest, word) = keyword(line).map_err(|_| {
         (
             0,
-            "expected a directive: load, install, >>, << or reset".to_string(),
+            "expected a directive: load, install, >>, <<, reset or tear".to_string(),
         )
     })?;
     match word.to_ascii_lowercase().as_str() {
@@ -218,6 +227,30 @@ fn parse_line(line: &str) -> Result<Raw, (usize, String)> {
                 ));
             }
             Ok(Raw::Other(Directive::Reset))
+        }
+        "tear" => {
+            let (after, count) = field(rest)
+                .map_err(|_| (offset_of(rest), "tear needs a write count".to_string()))?;
+            let writes = count.parse::<u64>().map_err(|_| {
+                (
+                    offset_of(after).saturating_sub(count.len()),
+                    format!("tear: '{count}' is not a write count"),
+                )
+            })?;
+            let body = after.trim_start();
+            let command = hex::decode(body).map_err(|e| {
+                (
+                    offset_of(body) + hex_error_offset(body, &e),
+                    format!("APDU: {e}"),
+                )
+            })?;
+            if command.is_empty() {
+                return Err((
+                    offset_of(body),
+                    "tear needs the bytes of the command to tear".to_string(),
+                ));
+            }
+            Ok(Raw::Other(Directive::Tear { writes, command }))
         }
         "load" => {
             let (after, name) = field(rest)

@@ -31,6 +31,27 @@ pub fn run(
                     .and_then(|()| transport.power_on())
                     .map_err(|e| Failure::at(at(line.number), format!("reset failed: {e}")))?;
             }
+            Directive::Tear { writes, command } => {
+                let _ = writeln!(out, "tear {writes} {}", hex::encode(command));
+                transport
+                    .arm_tear(*writes)
+                    .map_err(|e| Failure::at(at(line.number), format!("tear failed: {e}")))?;
+                let response = transport
+                    .transmit(command)
+                    .map_err(|e| Failure::at(at(line.number), format!("transmit failed: {e}")))?;
+                if !response.is_empty() {
+                    return Err(Failure::at(
+                        at(line.number),
+                        format!(
+                            "tear {writes} {}: the command finished before the tear and \
+                             answered {}",
+                            hex::encode(command),
+                            describe_response(&response)
+                        ),
+                    ));
+                }
+                let _ = writeln!(out, "<< (power lost)");
+            }
             Directive::Load(fixture) => {
                 let _ = writeln!(out, "load {fixture}");
                 let cap =

@@ -186,3 +186,31 @@ fn loads_and_installs_through_the_loader() {
         "{failure}"
     );
 }
+
+#[test]
+fn tear_arms_the_card_and_expects_no_answer() {
+    let s = parse("tear 2 00D6000001AA\n").unwrap();
+    assert_eq!(
+        s.lines[0].directive,
+        Directive::Tear {
+            writes: 2,
+            command: vec![0x00, 0xD6, 0x00, 0x00, 0x01, 0xAA],
+        }
+    );
+    for bad in ["tear\n", "tear x 00\n", "tear 1\n", "tear 1 0G\n"] {
+        assert!(parse(bad).is_err(), "{bad:?}");
+    }
+    // A transport that cannot tear fails the line; one whose command still answers too.
+    let mut card = ScriptedCard::with(&[("00D6000001AA", "9000")]);
+    let err = run(&s, Path::new("t.session"), &mut card, None, &mut Vec::new()).unwrap_err();
+    assert!(
+        err.to_string().contains("t.session:1: tear failed"),
+        "{err}"
+    );
+    let mut card = jcos_cos::Card::new(jcos_cos::CardConfig::default());
+    let err = run(&s, Path::new("t.session"), &mut card, None, &mut Vec::new()).unwrap_err();
+    assert!(
+        err.to_string().contains("finished before the tear"),
+        "{err}"
+    );
+}
