@@ -293,11 +293,35 @@ pub enum Commit {
     Torn(usize),
 }
 
-/// The whole file system of a card: the persistent part, saved in the card image.
+/// The whole file system of a card: the persistent part, saved in the card image. Reading
+/// one back checks its invariants ([`FileSystem::check_invariants`]), so a damaged image is
+/// refused rather than loaded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredFileSystem")]
 pub struct FileSystem {
     nodes: Vec<Option<Node>>,
     capacity: usize,
+}
+
+/// [`FileSystem`] as stored, before its invariants are checked (same fields, same order).
+#[derive(Deserialize)]
+struct StoredFileSystem {
+    nodes: Vec<Option<Node>>,
+    capacity: usize,
+}
+
+impl TryFrom<StoredFileSystem> for FileSystem {
+    type Error = String;
+
+    fn try_from(stored: StoredFileSystem) -> Result<Self, Self::Error> {
+        let fs = FileSystem {
+            nodes: stored.nodes,
+            capacity: stored.capacity,
+        };
+        fs.check_invariants()
+            .map(|()| fs)
+            .map_err(|e| format!("file system: {e}"))
+    }
 }
 
 impl FileSystem {
@@ -617,6 +641,9 @@ impl FileSystem {
                 if !self.children(parent).contains(&id) {
                     return Err(format!("{id:?} not listed in its parent"));
                 }
+                if self.ancestors(id).last() != Some(&NodeId::MF) {
+                    return Err(format!("{id:?} does not lead up to the MF"));
+                }
             }
             if let NodeKind::Df(df) = &node.kind {
                 let mut fids = Vec::new();
@@ -735,6 +762,50 @@ mod tests {
         }
         assert_eq!(fs.commit(&writes, None), Ok(Commit::Done));
         assert_eq!(fs.node(id).unwrap().lcs, LifeCycle::Deactivated);
+    }
+
+    #[test]
+    fn a_damaged_tree_is_refused_when_read_back() {
+        let mut fs = FileSystem::new(AccessRules::default());
+        let a = fs.next_free();
+        fs.commit(
+            &[FsWrite::Insert {
+                id: a,
+                node: Box::new(df(NodeId::MF, 0x5000)),
+            }],
+            None,
+        )
+        .unwrap();
+        let b = fs.next_free();
+        fs.commit(
+            &[FsWrite::Insert {
+                id: b,
+                node: Box::new(df(a, 0x5100)),
+            }],
+            None,
+        )
+        .unwrap();
+        let good = postcard::to_stdvec(&fs).unwrap();
+        assert_eq!(postcard::from_bytes::<FileSystem>(&good).unwrap(), fs);
+        // A and B each other's parent, cut off from the MF: a loop.
+        let mut bad = fs.clone();
+        if let Some(Some(node)) = bad.nodes.get_mut(a.0 as usize) {
+            node.parent = Some(b);
+            if let NodeKind::Df(d) = &mut node.kind {
+                d.children.push(b);
+            }
+        }
+        if let Some(Some(NodeKind::Df(mf))) = bad
+            .nodes
+            .first_mut()
+            .map(|n| n.as_mut().map(|n| &mut n.kind))
+        {
+            mf.children.clear();
+        }
+        assert!(bad.check_invariants().is_err());
+        let bytes = postcard::to_stdvec(&bad).unwrap();
+        assert!(postcard::from_bytes::<FileSystem>(&bytes).is_err());
+        assert!(crate::fs::tree::render(&bad).lines().count() <= 3);
     }
 
     #[test]

@@ -138,11 +138,16 @@ fn describe(fs: &FileSystem, id: NodeId) -> String {
     line
 }
 
-/// The tree, one file a line, indented by depth.
+/// The tree, one file a line, indented by depth. Each file is listed once, so even a damaged
+/// tree whose DFs list each other ends.
 pub fn render(fs: &FileSystem) -> String {
     let mut out = String::new();
+    let mut seen = std::collections::BTreeSet::new();
     let mut stack = vec![(NodeId::MF, 0usize)];
     while let Some((id, depth)) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
         let indent = "  ".repeat(depth);
         let text = describe(fs, id).replace("\n      ", &format!("\n{indent}      "));
         let _ = writeln!(out, "{indent}{text}");
