@@ -175,9 +175,11 @@ impl Router<'_> {
         origin: u8,
     ) -> Result<ResponseApdu, CommandError> {
         let result = match manage_channel::process(command, origin, &mut self.session.channels)? {
-            manage_channel::Managed::Opened { channel, reply } => self
-                .select_on_open(origin, channel)
-                .and_then(|()| self.deliver(command, origin, reply)),
+            manage_channel::Managed::Opened { channel, reply } => {
+                self.session.fs.open_from(origin, channel);
+                self.select_on_open(origin, channel)
+                    .and_then(|()| self.deliver(command, origin, reply))
+            }
             manage_channel::Managed::Close { channel } => {
                 self.deselect(channel);
                 self.session.channels.close(channel);

@@ -53,6 +53,19 @@ impl FsSession {
         self.channels.remove(&channel);
     }
 
+    /// Starts the context of `channel`, just opened by MANAGE CHANNEL on `origin`: from the
+    /// basic channel the MF is current; from another channel, that channel's current DF
+    /// (ISO/IEC 7816-4:2005 clause 5.1.1.2). The security status is not shared.
+    pub fn open_from(&mut self, origin: u8, channel: u8) {
+        let current_df = match origin {
+            0 => NodeId::MF,
+            _ => self.channel(origin).current_df,
+        };
+        let ctx = self.channel(channel);
+        *ctx = ChannelContext::default();
+        ctx.current_df = current_df;
+    }
+
     /// Arms a tear: after `writes` more persistent writes of the file system complete, the
     /// power is cut during the next one. The command stops there, its writes are rolled back
     /// (the journal never saw its commit), and [`FsSession::power_lost`] turns true.
