@@ -107,6 +107,19 @@ fn profile_errors_name_the_entry() {
     .build("p.toml")
     .unwrap_err();
     assert!(err.to_string().contains("unknown mode 'read'"), "{err}");
+    let err = Profile::from_toml(
+        "[[file]]\npath = \"5000\"\ntype = \"df\"\nsize = 40\n\
+         [[file]]\npath = \"5000/5001\"\ntype = \"transparent\"\nsize = 16\n",
+        "p.toml",
+    )
+    .unwrap()
+    .build("p.toml")
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("DF 5000: its files need 48 bytes, more than the 40 its size reserves"),
+        "{err}"
+    );
     let err = Profile::from_toml("[mf]\naccess = { create-df = \"pin\" }\n", "p.toml")
         .unwrap()
         .build("p.toml")

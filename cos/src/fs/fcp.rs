@@ -4,6 +4,7 @@
 //! | tag | content                                                                 |
 //! |-----|-------------------------------------------------------------------------|
 //! | 80  | bytes the file reserves (transparent size, records x size, TLV maximum) |
+//! | 81  | a DF's reservation for its files, when it has one                       |
 //! | 82  | file descriptor byte, data coding byte, max record size (2), records (1)|
 //! | 83  | file identifier                                                         |
 //! | 84  | DF name                                                                 |
@@ -82,7 +83,12 @@ pub fn fcp_objects(fs: &FileSystem, id: NodeId) -> Vec<Tlv> {
             out.push(Tlv::primitive(Tag(0x80), be16(ef.body.allocated())));
             out.push(Tlv::primitive(Tag(0x82), descriptor(ef)));
         }
-        NodeKind::Df(_) => out.push(Tlv::primitive(Tag(0x82), [FDB_DF])),
+        NodeKind::Df(df) => {
+            if let Some(reserved) = df.reserved {
+                out.push(Tlv::primitive(Tag(0x81), be16(reserved)));
+            }
+            out.push(Tlv::primitive(Tag(0x82), [FDB_DF]));
+        }
     }
     if let Some(fid) = node.fid {
         out.push(Tlv::primitive(Tag(0x83), fid.to_be_bytes()));
@@ -232,9 +238,12 @@ pub fn parse_create(data: &[u8]) -> Result<NewFile, FsError> {
         if fid.is_none() && name.is_none() {
             return Err(FsError::WrongData);
         }
+        // 81 on a DF: the bytes reserved for its files.
+        let reserved = find(0x81).map(number).transpose()?;
         NodeKind::Df(Df {
             name,
             children: Vec::new(),
+            reserved,
         })
     } else {
         let fid = fid.ok_or(FsError::WrongData)?;

@@ -64,6 +64,9 @@ pub struct Df {
     pub name: Option<Vec<u8>>,
     /// Its files, in creation order.
     pub children: Vec<NodeId>,
+    /// Bytes reserved for everything in it when it was created (flow D's folder size): its
+    /// files must fit, and the card counts the reservation, not what is used of it.
+    pub reserved: Option<usize>,
 }
 
 /// An elementary file.
@@ -356,19 +359,60 @@ impl FileSystem {
         }
     }
 
-    /// Bytes in use: each file's contents plus [`FILE_OVERHEAD`].
+    /// Bytes in use on the card: each file's contents plus [`FILE_OVERHEAD`], a DF with a
+    /// reservation counting as its reservation.
     pub fn used(&self) -> usize {
-        self.nodes
+        self.footprint(NodeId::MF)
+    }
+
+    /// Bytes file `id` takes in its parent: a DF with a reservation takes the reservation,
+    /// any other file its own size and, for a DF, its files'.
+    pub fn footprint(&self, id: NodeId) -> usize {
+        let Some(node) = self.node(id) else {
+            return 0;
+        };
+        let own = match &node.kind {
+            NodeKind::Ef(ef) => ef.body.allocated(),
+            NodeKind::Df(df) => match df.reserved {
+                Some(reserved) => {
+                    return df
+                        .name
+                        .as_ref()
+                        .map_or(0, Vec::len)
+                        .saturating_add(reserved)
+                        .saturating_add(FILE_OVERHEAD)
+                }
+                None => df.name.as_ref().map_or(0, Vec::len),
+            },
+        };
+        own.saturating_add(FILE_OVERHEAD)
+            .saturating_add(self.contents_used(id))
+    }
+
+    /// Bytes the files in DF `id` take (for a DF with a reservation: what is used of it).
+    pub fn contents_used(&self, id: NodeId) -> usize {
+        // The tree has no loops (checked when read back); the depth bound keeps a damaged
+        // one from recursing without end all the same.
+        if self.ancestors(id).len() > self.nodes.len() {
+            return 0;
+        }
+        self.children(id)
             .iter()
-            .flatten()
-            .map(|n| {
-                let body = match &n.kind {
-                    NodeKind::Ef(ef) => ef.body.allocated(),
-                    NodeKind::Df(df) => df.name.as_ref().map_or(0, Vec::len),
-                };
-                body.saturating_add(FILE_OVERHEAD)
-            })
+            .map(|c| self.footprint(*c))
             .fold(0usize, usize::saturating_add)
+    }
+
+    /// Whether a new file costing `cost` bytes fits in DF `df`: within the nearest
+    /// reservation above it, or else within the card's capacity.
+    pub fn fits(&self, df: NodeId, cost: usize) -> bool {
+        let reserving = self
+            .ancestors(df)
+            .into_iter()
+            .find_map(|d| self.df(d).and_then(|x| x.reserved).map(|r| (d, r)));
+        match reserving {
+            Some((d, reserved)) => self.contents_used(d).saturating_add(cost) <= reserved,
+            None => self.used().saturating_add(cost) <= self.capacity,
+        }
     }
 
     /// The node `id`, if it exists.

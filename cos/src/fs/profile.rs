@@ -188,6 +188,20 @@ impl Profile {
             )
             .map_err(|e| fail(&what, e.to_string()))?;
         }
+        for df in fs.dfs_in_order() {
+            if let Some(reserved) = fs.df(df).and_then(|d| d.reserved) {
+                if fs.contents_used(df) > reserved {
+                    let fid = fs.node(df).and_then(|n| n.fid).unwrap_or(0);
+                    return Err(fail(
+                        &format!("DF {fid:04X}"),
+                        format!(
+                            "its files need {} bytes, more than the {reserved} its size reserves",
+                            fs.contents_used(df)
+                        ),
+                    ));
+                }
+            }
+        }
         if fs.used() > fs.capacity() {
             return Err(fail(
                 "capacity",
@@ -342,6 +356,7 @@ impl FileEntry {
                         NodeKind::Df(Df {
                             name,
                             children: Vec::new(),
+                            reserved: self.size,
                         }),
                         &DF_MODE_NAMES,
                         Condition::Always,

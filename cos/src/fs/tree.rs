@@ -49,6 +49,13 @@ fn describe(fs: &FileSystem, id: NodeId) -> String {
             if let Some(name) = &df.name {
                 let _ = write!(line, " name {}", hex::encode(name));
             }
+            if let Some(reserved) = df.reserved {
+                let _ = write!(
+                    line,
+                    ", {reserved} bytes reserved ({} used)",
+                    fs.contents_used(id)
+                );
+            }
             &DF_MODE_NAMES
         }
         NodeKind::Ef(ef) => {

@@ -69,10 +69,13 @@ pub(super) fn create(
     }
     let size = match &node.kind {
         NodeKind::Ef(ef) => ef.body.allocated(),
-        NodeKind::Df(d) => d.name.as_ref().map_or(0, Vec::len),
+        NodeKind::Df(d) => d
+            .name
+            .as_ref()
+            .map_or(0, Vec::len)
+            .saturating_add(d.reserved.unwrap_or(0)),
     };
-    let needed = fs.used().saturating_add(size).saturating_add(FILE_OVERHEAD);
-    if needed > fs.capacity() {
+    if !fs.fits(df, size.saturating_add(FILE_OVERHEAD)) {
         return Err(FsError::NotEnoughMemory);
     }
     node.parent = Some(df);
