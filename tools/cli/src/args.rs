@@ -182,6 +182,9 @@ pub struct SendArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Durability and tearing on the card image.
+    #[command(flatten)]
+    pub image_options: ImageOptions,
 }
 
 /// `jcos run`
@@ -198,6 +201,28 @@ pub struct RunArgs {
     /// Protocol of the fresh in-memory card (ignored with --card).
     #[arg(long, value_enum, default_value = "t1")]
     pub protocol: ProtocolArg,
+    /// Durability and tearing on the card.
+    #[command(flatten)]
+    pub image_options: ImageOptions,
+}
+
+/// How `send` and `run` treat a card in this process: every command's persistent effects
+/// are in the card image (its journal) before the response is returned, so a killed jcos
+/// loses nothing it answered.
+#[derive(Debug, Args)]
+pub struct ImageOptions {
+    /// Also sync each command's effects to the storage device before its response
+    /// (fdatasync of the image journal), so they survive an operating system crash or power
+    /// cut, not only a killed jcos (costs the device's sync latency per changing command).
+    #[arg(long)]
+    pub fsync: bool,
+    /// Cut the card's power during a persistent write (a tear): N writes complete, the next
+    /// does not happen, the command gets no answer and later ones are not sent; the image
+    /// keeps what the card's memory held, and the next power-up rolls back an interrupted
+    /// transaction (JCRE 3.0.5 §7.6). Counts the VM's writes from the start of the command
+    /// line (and a file system's writes on a card with one).
+    #[arg(long, value_name = "N")]
+    pub tear_after: Option<u64>,
 }
 
 /// `jcos conformance ...`
@@ -251,6 +276,9 @@ pub struct BenchArgs {
 pub enum BenchKind {
     /// In-process APDUs per second on a bare card.
     Apdu,
+    /// APDUs per second on a durable card image, for a trivial applet command that writes
+    /// (each command journaled before its answer), with and without --fsync.
+    Durable,
     /// Cold start of `jcos send` on a new image: time to first response and peak memory.
     ColdStart,
     /// APDUs per second through pcscd + vpcd from a Python PC/SC (pyscard) client.

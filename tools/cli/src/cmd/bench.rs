@@ -4,7 +4,7 @@ use super::bench_transport::{self, Measured};
 use crate::args::{BenchArgs, BenchKind};
 use crate::Outcome;
 use anyhow::{bail, Context};
-use jcos_cos::{Card, CardConfig};
+use jcos_cos::{Card, CardConfig, Durability, InstallRequest};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,6 +14,15 @@ use std::time::{Duration, Instant};
 const SELECT_UNKNOWN: [u8; 10] = [0x00, 0xA4, 0x04, 0x00, 0x05, 0xF0, 0x00, 0x00, 0x00, 0x01];
 /// Runs of `jcos send` the cold-start figure is taken over.
 const COLD_RUNS: usize = 20;
+/// The counter applet (`applets/counter`), the trivial applet of the durable benchmark.
+const COUNTER_CAP: &[u8] = include_bytes!("../../../../applets/counter/counter.cap");
+/// Its applet class AID, also used as the instance AID.
+const COUNTER_AID: [u8; 8] = [0xF0, 0x4A, 0x43, 0x4F, 0x53, 0x02, 0x01, 0x01];
+/// Counter INCREMENT and RESET: each changes the persistent counter (one field write).
+const COUNTER_WRITES: [[u8; 5]; 2] = [
+    [0x80, 0x02, 0x00, 0x00, 0x02],
+    [0x80, 0x03, 0x00, 0x00, 0x02],
+];
 
 #[derive(Debug, Serialize)]
 struct ApduFigure {
@@ -41,10 +50,22 @@ struct VmFigure {
     bytecodes_per_second: f64,
 }
 
+#[derive(Debug, Serialize)]
+struct DurableFigure {
+    command: &'static str,
+    durability: &'static str,
+    directory: String,
+    apdus: u64,
+    seconds: f64,
+    apdus_per_second: f64,
+}
+
 #[derive(Debug, Default, Serialize)]
 struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     apdu: Option<ApduFigure>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    durable: Vec<DurableFigure>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cold_start: Option<ColdStartFigure>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,6 +89,26 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
             );
         }
         report.apdu = Some(figure);
+    }
+    if all || args.which == Some(BenchKind::Durable) {
+        for (durability, budget) in [
+            (Durability::Os, Duration::from_secs(1)),
+            (Durability::Device, Duration::from_secs(2)),
+        ] {
+            let figure = durable_throughput(durability, budget)?;
+            if !args.json {
+                println!(
+                    "durable     {}, {}: {:.0} APDUs/s ({} APDUs in {:.2} s, image in {})",
+                    figure.command,
+                    figure.durability,
+                    figure.apdus_per_second,
+                    figure.apdus,
+                    figure.seconds,
+                    figure.directory
+                );
+            }
+            report.durable.push(figure);
+        }
     }
     if all || args.which == Some(BenchKind::ColdStart) {
         let figure = cold_start()?;
@@ -136,6 +177,56 @@ fn apdu_throughput() -> ApduFigure {
         seconds,
         apdus_per_second: apdus as f64 / seconds,
     }
+}
+
+/// APDUs per second on a card image opened for durable use, for a counter applet command
+/// that changes persistent state, so every APDU appends a journal record before its answer.
+fn durable_throughput(durability: Durability, budget: Duration) -> anyhow::Result<DurableFigure> {
+    let dir = ScratchDir::new()?;
+    let image = dir.path().join("durable.img");
+    let mut card = Card::create_image(&image, CardConfig::default())?;
+    card.load_package(COUNTER_CAP)
+        .context("cannot load the counter applet")?;
+    card.install_applet(&InstallRequest::new(&COUNTER_AID, &COUNTER_AID, &[]))
+        .context("cannot install the counter applet")?;
+    card.save_image(&image)?;
+    drop(card);
+    let mut card = Card::open_durable(&image, durability)?;
+    let mut select = vec![0x00, 0xA4, 0x04, 0x00, 0x08];
+    select.extend(COUNTER_AID);
+    if card.transmit(&select) != [0x90, 0x00] {
+        bail!("the counter applet does not answer SELECT");
+    }
+    for command in &COUNTER_WRITES {
+        let response = card.transmit(command);
+        if !response.ends_with(&[0x90, 0x00]) {
+            bail!(
+                "the counter applet answered {}",
+                jcos_apdu::hex::encode(&response)
+            );
+        }
+    }
+    let start = Instant::now();
+    let mut apdus: u64 = 0;
+    while start.elapsed() < budget {
+        for command in COUNTER_WRITES.iter().cycle().take(64) {
+            std::hint::black_box(card.transmit(std::hint::black_box(command)));
+        }
+        apdus += 64;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    card.checkpoint()?;
+    Ok(DurableFigure {
+        command: "counter INCREMENT/RESET (one persistent write each)",
+        durability: match durability {
+            Durability::Os => "journal handed to the OS",
+            Durability::Device => "journal synced to the device (--fsync)",
+        },
+        directory: dir.path().display().to_string(),
+        apdus,
+        seconds,
+        apdus_per_second: apdus as f64 / seconds,
+    })
 }
 
 /// Bytecodes per second of the interpreter on its compute kernel, for about 400 M bytecodes.

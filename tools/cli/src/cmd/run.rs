@@ -3,7 +3,7 @@
 use crate::args::RunArgs;
 use crate::cmd::target::CardTarget;
 use crate::Outcome;
-use jcos_cos::CardConfig;
+use jcos_cos::{CardConfig, Durability};
 use jcos_script::{run_script_file, RunOptions};
 
 /// Runs one script against a card image, a served card, a reader, or a fresh in-memory card.
@@ -15,7 +15,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
             protocol: args.protocol.into(),
         }),
     };
-    let mut card = target.open()?;
+    let options = &args.image_options;
+    let durability = if options.fsync {
+        Durability::Device
+    } else {
+        Durability::Os
+    };
+    let mut card = target.open_with(durability)?;
+    if let Some(writes) = options.tear_after {
+        card.arm_tear(writes)?;
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let outcome = run_script_file(

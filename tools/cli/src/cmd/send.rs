@@ -1,5 +1,6 @@
 //! `jcos send [IMAGE] APDU... [--tcp HOST:PORT | --reader NAME]`: one power session, the
-//! APDUs in order, an image saved after.
+//! APDUs in order; an image has each command's effects before its answer
+//! (`--fsync`: on the device), and `--tear-after N` cuts the power during a write.
 
 use crate::args::SendArgs;
 use crate::cmd::target::CardTarget;
@@ -7,6 +8,7 @@ use crate::output::Exchange;
 use crate::Outcome;
 use anyhow::{bail, Context};
 use jcos_apdu::hex;
+use jcos_cos::Durability;
 
 /// Sends the APDUs and prints each response.
 pub fn run(args: &SendArgs) -> anyhow::Result<Outcome> {
@@ -32,12 +34,33 @@ pub fn run(args: &SendArgs) -> anyhow::Result<Outcome> {
             hex::decode(text).with_context(|| format!("APDU argument {} ({text:?})", i + 1))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut card = target.open()?;
-    let transport = card.transport();
-    transport.power_on()?;
+    let options = &args.image_options;
+    let durability = if options.fsync {
+        Durability::Device
+    } else {
+        Durability::Os
+    };
+    let mut card = target.open_with(durability)?;
+    card.transport().power_on()?;
+    if let Some(writes) = options.tear_after {
+        card.arm_tear(writes)?;
+    }
     let mut exchanges = Vec::with_capacity(commands.len());
     for command in &commands {
-        let response = transport.transmit(command)?;
+        let response = card.transport().transmit(command)?;
+        if card.power_lost() {
+            // The card answered nothing; the commands after it are not sent.
+            exchanges.push(Exchange {
+                command: hex::encode(command),
+                response: String::new(),
+                data: String::new(),
+                sw: String::new(),
+                meaning: "no response: the power was cut during a persistent write \
+                          (--tear-after)"
+                    .into(),
+            });
+            break;
+        }
         exchanges.push(Exchange::new(command, &response));
     }
     card.finish()?;

@@ -4,14 +4,15 @@
 
 use crate::args::RemoteCardArgs;
 use anyhow::Context;
-use jcos_cos::{Card, CardConfig};
+use jcos_cos::{Card, CardConfig, Durability};
 use jcos_transport::{TcpTransport, Transport};
 use std::path::PathBuf;
 
 /// The card a command works on.
 #[derive(Debug, Clone)]
 pub enum CardTarget {
-    /// A card image, saved when the command finishes.
+    /// A card image, opened for durable use (each command's effects are in the image before
+    /// its answer) and checkpointed when the command finishes.
     Image(PathBuf),
     /// A new card in memory, gone when the command finishes.
     Fresh(CardConfig),
@@ -31,11 +32,11 @@ impl CardTarget {
         }
     }
 
-    /// Opens the card.
-    pub fn open(self) -> anyhow::Result<OpenCard> {
+    /// Opens the card, keeping an image durable at the level given.
+    pub fn open_with(self, durability: Durability) -> anyhow::Result<OpenCard> {
         let opened = match self {
             CardTarget::Image(path) => Opened::Local {
-                card: Box::new(Card::open_image(&path)?),
+                card: Box::new(Card::open_durable(&path, durability)?),
                 image: Some(path),
             },
             CardTarget::Fresh(config) => Opened::Local {
@@ -69,13 +70,38 @@ impl OpenCard {
         }
     }
 
-    /// Ends the command's power session and saves an image card.
+    /// Arms a tear on a card in this process (see `Card::arm_tear`).
+    pub fn arm_tear(&mut self, writes: u64) -> anyhow::Result<()> {
+        match &mut self.0 {
+            Opened::Local { card, .. } => {
+                Card::arm_tear(card, writes);
+                Ok(())
+            }
+            Opened::Remote(_) => {
+                anyhow::bail!(
+                    "--tear-after needs a card in this process (an image or a fresh card)"
+                )
+            }
+        }
+    }
+
+    /// Whether a tear cut the power of a card in this process.
+    pub fn power_lost(&self) -> bool {
+        match &self.0 {
+            Opened::Local { card, .. } => card.power_lost(),
+            Opened::Remote(_) => false,
+        }
+    }
+
+    /// Ends the command's power session; an image card, whose commands are already in its
+    /// journal, is checkpointed (the journal folded into the image).
     pub fn finish(self) -> anyhow::Result<()> {
         match self.0 {
             Opened::Local { mut card, image } => {
                 Card::power_off(&mut card);
                 if let Some(image) = image {
-                    card.save_image(&image)?;
+                    card.checkpoint()
+                        .with_context(|| format!("cannot checkpoint {}", image.display()))?;
                 }
                 Ok(())
             }
