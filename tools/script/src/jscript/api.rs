@@ -104,6 +104,41 @@ impl Host {
         Ok(response)
     }
 
+    /// Arms a tear after `writes` more persistent writes and sends `apdu`, which must end
+    /// without an answer: the power is cut during its write, as the session directive
+    /// `tear N APDU` does.
+    fn tear_after(&self, ctx: &NativeCallContext, writes: INT, apdu: &Dynamic) -> RhaiResult<()> {
+        let Ok(writes) = u64::try_from(writes) else {
+            return error(ctx, format!("tear_after: {writes} is not a write count"));
+        };
+        let command = apdu_bytes(ctx, apdu)?;
+        if command.is_empty() {
+            return error(ctx, "tear_after needs the bytes of a command, got none");
+        }
+        self.link
+            .print(&format!("tear {writes} {}", hex::encode(&command)));
+        self.link
+            .call(Call::ArmTear(writes))
+            .or_else(|e| error(ctx, format!("tear failed: {e}")))?;
+        let response = self
+            .link
+            .call(Call::Transmit(command.clone()))
+            .or_else(|e| error(ctx, format!("transmit failed: {e}")))?;
+        if !response.is_empty() {
+            return self.fail(
+                ctx,
+                format!(
+                    "tear_after({writes}, {}): the command finished before the tear and \
+                     answered {}",
+                    hex::encode(&command),
+                    hex::encode(&response)
+                ),
+            );
+        }
+        self.link.print("<< (power lost)");
+        Ok(())
+    }
+
     /// A response given directly, or the response to an APDU given as hex or a blob.
     fn response_of(&self, ctx: &NativeCallContext, value: &Dynamic) -> RhaiResult<Response> {
         match value.read_lock::<Response>() {
@@ -290,6 +325,13 @@ fn register(engine: &mut Engine, host: &Host) {
                 .call(Call::PowerOff)
                 .map(|_| ())
                 .or_else(|e| error(&ctx, format!("power_off failed: {e}")))
+        },
+    );
+    let h = host.clone();
+    engine.register_fn(
+        "tear_after",
+        move |ctx: NativeCallContext, writes: INT, apdu: Dynamic| -> RhaiResult<()> {
+            h.tear_after(&ctx, writes, &apdu)
         },
     );
     engine.register_fn(

@@ -12,6 +12,8 @@ pub(super) enum Call {
     PowerOff,
     /// Reset; the reply holds the ATR.
     Reset,
+    /// Arm a tear after this many more persistent writes (no reply data).
+    ArmTear(u64),
     /// Print a line of script output (no reply).
     Print(String),
 }

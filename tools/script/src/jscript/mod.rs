@@ -74,6 +74,7 @@ pub fn run(
                 Call::PowerOn => transport.power_on(),
                 Call::Reset => transport.reset(),
                 Call::PowerOff => transport.power_off().map(|()| Vec::new()),
+                Call::ArmTear(writes) => transport.arm_tear(writes).map(|()| Vec::new()),
             };
             if let Some(reply) = request.reply {
                 // The script side may have stopped waiting; nothing more to do then.

@@ -270,3 +270,47 @@ fn power_functions_reach_the_card() {
     assert_eq!(out, "3B00\n");
     assert_eq!(card.resets, 1);
 }
+
+#[test]
+fn tear_after_cuts_the_power_during_a_write_and_the_card_recovers() {
+    let aid = [0xF0, 0x4A, 0x43, 0x4F, 0x53, 0x02, 0x01, 0x01];
+    let mut card = jcos_cos::Card::new(jcos_cos::CardConfig::default());
+    card.load_package(include_bytes!("../../../../applets/counter/counter.cap"))
+        .unwrap();
+    card.install_applet(&jcos_cos::InstallRequest::new(&aid, &aid, &[]))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let select = "00A4040008F04A434F53020101";
+    // The counter's INCREMENT makes one persistent write: torn, it does not happen.
+    let file = write(
+        dir.path(),
+        "tear.rhai",
+        &format!(
+            "send_expect(\"{select}\", \"9000\");\n\
+             send_expect(\"8002000002\", \"0001 9000\");\n\
+             tear_after(0, \"8002000002\");\n\
+             send_expect(\"{select}\", \"9000\");\n\
+             send_expect(\"8001000002\", \"0001 9000\");\n\
+             tear_after(0, \"8001000002\");\n"
+        ),
+    );
+    let mut out = Vec::new();
+    let result = run(&file, &mut card, &mut out, Limits::default());
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("tear 0 8002000002\n<< (power lost)"), "{out}");
+    // GET writes nothing, so it answers before any tear: the last line fails.
+    let failure = result.unwrap_err();
+    assert_eq!(
+        failure.location.as_ref().map(|l| l.line),
+        Some(6),
+        "{failure}"
+    );
+    assert!(
+        failure.to_string().contains("answered 00019000"),
+        "{failure}"
+    );
+    // A card of another process cannot be torn.
+    let mut scripted = ScriptedCard::with(&[]);
+    let (result, _) = run_text("tear_after(1, \"8002000002\");", &mut scripted);
+    assert!(result.unwrap_err().to_string().contains("tear failed"));
+}
