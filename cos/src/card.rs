@@ -408,9 +408,12 @@ impl Card {
     /// Deletes an applet instance (its `AppletEvent.uninstall` runs); refused while it is
     /// active on a logical channel or its objects are referenced from other applets.
     pub fn delete_applet(&mut self, aid: &[u8]) -> Result<(), ContentError> {
-        let vm = self.vm.as_mut().ok_or_else(|| ContentError::UnknownApplet {
-            aid: content::hex(aid),
-        })?;
+        let vm = self
+            .vm
+            .as_mut()
+            .ok_or_else(|| ContentError::UnknownApplet {
+                aid: content::hex(aid),
+            })?;
         let context = content::Context {
             protocol: self.state.config.protocol,
             rng: &mut self.rng,
@@ -423,9 +426,12 @@ impl Card {
     /// Deletes a package; refused while it has applet instances or other packages import
     /// it.
     pub fn delete_package(&mut self, aid: &[u8]) -> Result<(), ContentError> {
-        let vm = self.vm.as_mut().ok_or_else(|| ContentError::UnknownPackage {
-            aid: content::hex(aid),
-        })?;
+        let vm = self
+            .vm
+            .as_mut()
+            .ok_or_else(|| ContentError::UnknownPackage {
+                aid: content::hex(aid),
+            })?;
         content::delete_package(vm, &mut self.registry, aid)
     }
 

@@ -105,7 +105,11 @@ impl LogicalChannels {
     }
 
     /// The channels other than `except` on which `applet` is active.
-    pub(crate) fn channels_of(&self, applet: AppletId, except: u8) -> impl Iterator<Item = u8> + '_ {
+    pub(crate) fn channels_of(
+        &self,
+        applet: AppletId,
+        except: u8,
+    ) -> impl Iterator<Item = u8> + '_ {
         (0u8..)
             .zip(self.states.iter())
             .filter(move |(ch, state)| {
@@ -177,7 +181,11 @@ mod tests {
         channels.set_selected(0, Some(a));
         channels.set_selected(2, Some(a));
         channels.set_selected(5, Some(a));
-        assert_eq!(channels.selected(5), None, "a closed channel selects nothing");
+        assert_eq!(
+            channels.selected(5),
+            None,
+            "a closed channel selects nothing"
+        );
         assert_eq!(
             channels.channels_of(AppletId(4), 0).collect::<Vec<_>>(),
             vec![2]

@@ -5,16 +5,16 @@
 //! Each operation checks everything it can before changing anything, so a refused request
 //! leaves the registry and the VM as they were.
 
+use crate::atr::Protocol;
+use crate::channel::LogicalChannels;
 use crate::registry::{AppletRecord, LifeCycle, PackageRecord, Privileges, Registry};
+use crate::runtime::CardRuntime;
 use jcos_apdu::StatusWord;
 use jcos_vm::cap::{CapError, CapFile};
 use jcos_vm::link::{LoadError, LoadErrorKind};
-use crate::atr::Protocol;
-use crate::channel::LogicalChannels;
-use crate::runtime::CardRuntime;
-use rand::rngs::StdRng;
 use jcos_vm::verify::VerifyError;
 use jcos_vm::{AppletId, DeleteError, InstallError, InstallParams, Vm};
+use rand::rngs::StdRng;
 
 /// Why content could not be loaded, installed or deleted.
 #[derive(Debug, thiserror::Error)]
@@ -222,7 +222,7 @@ pub(crate) fn load(
     {
         return Err(ContentError::AidInUse { aid: hex(used) });
     }
-    crate::verification::verify(&cap, registry)?;
+    crate::verification::verify(&cap, vm)?;
     let package = vm.load(&cap).map_err(|e| match e.info().kind {
         LoadErrorKind::AlreadyLoaded => ContentError::AlreadyLoaded { aid: hex(&aid) },
         _ => ContentError::Link(e),
@@ -231,7 +231,10 @@ pub(crate) fn load(
     registry.add_package(PackageRecord {
         aid: aid.clone(),
         name: name.clone(),
-        version: (cap.header.package.major_version, cap.header.package.minor_version),
+        version: (
+            cap.header.package.major_version,
+            cap.header.package.minor_version,
+        ),
         imports: cap
             .import
             .packages

@@ -92,21 +92,27 @@ impl Router<'_> {
 
     /// Whether `applet` is active on a channel other than `channel`.
     fn active_elsewhere(&self, applet: AppletId, channel: u8) -> bool {
-        self.session.channels.channels_of(applet, channel).next().is_some()
+        self.session
+            .channels
+            .channels_of(applet, channel)
+            .next()
+            .is_some()
     }
 
     /// Whether `applet`'s context (its package) is active on a channel other than `channel`.
     fn context_active_elsewhere(&self, applet: AppletId, channel: u8) -> bool {
         let package = self.package_of(applet);
-        self.session
-            .channels
-            .active_applets(channel)
-            .any(|other| other == applet || (package.is_some() && self.package_of(other) == package))
+        self.session.channels.active_applets(channel).any(|other| {
+            other == applet || (package.is_some() && self.package_of(other) == package)
+        })
     }
 
     fn is_multiselectable(&self, selected: Selected) -> bool {
         match selected {
-            Selected::Applet(a) => self.vm.as_deref().is_some_and(|vm| vm.is_multiselectable(a)),
+            Selected::Applet(a) => self
+                .vm
+                .as_deref()
+                .is_some_and(|vm| vm.is_multiselectable(a)),
             Selected::Installer => false,
         }
     }
@@ -211,7 +217,8 @@ impl Router<'_> {
         let Selected::Applet(applet) = candidate else {
             return true;
         };
-        let multi = self.context_active_elsewhere(applet, channel) && self.is_multiselectable(candidate);
+        let multi =
+            self.context_active_elsewhere(applet, channel) && self.is_multiselectable(candidate);
         let already_active = self.active_elsewhere(applet, channel);
         let Some(vm) = self.vm.take() else {
             return false;
@@ -238,7 +245,8 @@ impl Router<'_> {
             return;
         };
         let still_active = self.active_elsewhere(applet, channel);
-        let multi = self.context_active_elsewhere(applet, channel) && self.is_multiselectable(selected);
+        let multi =
+            self.context_active_elsewhere(applet, channel) && self.is_multiselectable(selected);
         let Some(vm) = self.vm.take() else {
             return;
         };
@@ -288,7 +296,11 @@ impl Router<'_> {
     /// Selects the card's default applet on the basic channel after a reset (JCRE 3.0.5
     /// §4.1); nothing is active when there is none or it refuses.
     pub(crate) fn select_default(&mut self) {
-        let Some(default) = self.registry.default_applet().map(|a| AppletId(a.vm_applet)) else {
+        let Some(default) = self
+            .registry
+            .default_applet()
+            .map(|a| AppletId(a.vm_applet))
+        else {
             return;
         };
         let candidate = Selected::Applet(default);

@@ -124,7 +124,7 @@ impl Registry {
         let aid = aid.to_vec();
         self.packages
             .iter()
-            .filter(move |p| p.imports.iter().any(|i| *i == aid))
+            .filter(move |p| p.imports.contains(&aid))
     }
 
     /// The instances of applet classes of package `aid`.

@@ -311,6 +311,21 @@ impl Vm {
         Ok(pkg)
     }
 
+    /// The CAP file a user package was loaded from (`None` for the built-in API packages).
+    pub fn package_cap(&self, pkg: PackageId) -> Option<&CapFile> {
+        if self.program.package(pkg)?.builtin {
+            return None;
+        }
+        let index = self
+            .program
+            .packages
+            .iter()
+            .take(usize::from(pkg.0))
+            .filter(|p| !p.builtin)
+            .count();
+        self.caps.get(index)
+    }
+
     /// The package and install method of the applet class `class_aid`.
     fn applet_class(&self, class_aid: &[u8]) -> Option<(PackageId, crate::program::MethodId)> {
         self.program.packages.iter().enumerate().find_map(|(i, p)| {
@@ -516,10 +531,12 @@ impl Vm {
         if let Err(e) = native::begin_apdu(&mut self.jcre, &mut self.heap, runtime.command()) {
             return Outcome::Uncaught(UncaughtKind::Jcre(e));
         }
-        let aware = self.is_extended_length_aware(applet);
+        let probe = self
+            .applet_class_id(applet)
+            .zip(self.markers.extended_length);
         let context = self.applet_context(applet).unwrap_or(ContextId::JCRE);
         let st = &mut self.jcre.apdu_state;
-        st.extended_aware = aware;
+        st.extended_probe = probe;
         st.active = true;
         st.context = context;
         let apdu = self.jcre.apdu.word();
@@ -596,9 +613,7 @@ impl Vm {
                 _ => None,
             };
             if let Some(pin) = cleared {
-                let _ = self
-                    .heap
-                    .set_volatile_native(r, NativeState::OwnerPin(pin));
+                let _ = self.heap.set_volatile_native(r, NativeState::OwnerPin(pin));
             }
         }
     }

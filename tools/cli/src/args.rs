@@ -287,6 +287,10 @@ pub enum BenchKind {
     Tcp,
     /// Java Card bytecodes per second through the interpreter's dispatch loop.
     Vm,
+    /// In-process APDUs per second through a golden applet on an in-memory card.
+    Applet,
+    /// Cold start of `jcos send` on an image with a golden applet installed.
+    ColdStartApplet,
 }
 
 /// `jcos serve`

@@ -46,7 +46,12 @@ impl InstallerLoader {
             .map_err(|e| format!("{what}: transport: {e}"))?;
         let sw = match response.as_slice() {
             [.., sw1, sw2] => StatusWord::from_bytes(*sw1, *sw2),
-            _ => return Err(format!("{what}: the card answered {} bytes", response.len())),
+            _ => {
+                return Err(format!(
+                    "{what}: the card answered {} bytes",
+                    response.len()
+                ))
+            }
         };
         if sw == StatusWord::OK {
             Ok(())
@@ -101,7 +106,11 @@ impl ContentLoader for InstallerLoader {
         let bytes =
             std::fs::read(cap).map_err(|e| format!("cannot read {}: {e}", cap.display()))?;
         Self::session(card, |card| {
-            Self::send(card, &Self::command(installer::INS_CAP_BEGIN, 0, &[])?, "CAP begin")?;
+            Self::send(
+                card,
+                &Self::command(installer::INS_CAP_BEGIN, 0, &[])?,
+                "CAP begin",
+            )?;
             Self::send(
                 card,
                 &Self::command(installer::INS_COMPONENT_BEGIN, 0, &[])?,

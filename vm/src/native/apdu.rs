@@ -6,6 +6,7 @@
 use super::{bool_ret, Args, Jcre, NativeId, NativeRet};
 use crate::heap::{ContextId, Heap};
 use crate::interp::{Env, Fault, VmException};
+use crate::program::ClassId;
 use crate::runtime::Command;
 
 /// `APDU.STATE_INITIAL`.
@@ -62,8 +63,11 @@ pub struct ApduState {
     /// The CLA byte.
     pub cla: u8,
     /// The applet processing the command implements `javacardx.apdu.ExtendedLength`, so
-    /// it may send more than 256 bytes.
-    pub extended_aware: bool,
+    /// it may send more than 256 bytes; worked out when first needed.
+    pub extended_aware: Option<bool>,
+    /// The class of the applet processing the command and the `ExtendedLength` interface,
+    /// from which `extended_aware` is worked out.
+    pub extended_probe: Option<(ClassId, ClassId)>,
     /// `setOutgoingNoChaining` was used.
     pub no_chaining: bool,
     /// An applet's `process` is running for this command (`getCurrentAPDU` is allowed).
@@ -83,7 +87,8 @@ impl Default for ApduState {
             out_len: 0,
             sent: 0,
             cla: 0,
-            extended_aware: false,
+            extended_aware: None,
+            extended_probe: None,
             no_chaining: false,
             active: false,
             context: ContextId::JCRE,
@@ -105,26 +110,42 @@ impl ApduState {
 /// Starts a command: resets the APDU state and writes the header into the APDU buffer.
 pub fn begin(jcre: &mut Jcre, heap: &mut Heap, cmd: Command<'_>) -> Result<(), VmException> {
     let nc = cmd.data.len();
-    let mut header: Vec<i8> = cmd.header.iter().map(|b| *b as i8).collect();
-    if cmd.extended {
+    let [cla, ins, p1, p2] = cmd.header;
+    let mut header = [cla as i8, ins as i8, p1 as i8, p2 as i8, 0, 0, 0];
+    let header_len = if cmd.extended {
         let len = if nc > 0 { nc } else { cmd.ne };
-        let len = u16::try_from(len.min(0xFFFF)).unwrap_or(0).to_be_bytes();
-        header.extend([0, len[0] as i8, len[1] as i8]);
-    } else if nc > 0 {
-        header.push(nc as u8 as i8);
+        let [hi, lo] = u16::try_from(len.min(0xFFFF)).unwrap_or(0).to_be_bytes();
+        header[5] = hi as i8;
+        header[6] = lo as i8;
+        7
     } else {
-        // A short Le of 256 is coded 00.
-        header.push(cmd.ne as u8 as i8);
+        // Lc, or Le with 256 coded 00.
+        header[4] = if nc > 0 {
+            nc as u8 as i8
+        } else {
+            cmd.ne as u8 as i8
+        };
+        5
+    };
+    // The API requires a zeroed buffer for every new command (APDU class description): the
+    // header and zeros go in with one write, from a scratch copy that stays zeroed between
+    // commands.
+    let scratch = &mut jcre.apdu_scratch;
+    scratch.resize(jcre.apdu_buffer_size, 0);
+    let head = header.get(..header_len).unwrap_or_default();
+    if let Some(dst) = scratch.get_mut(..header_len) {
+        dst.copy_from_slice(head);
     }
-    // The API requires a zeroed buffer for every new command (APDU class description).
-    let size = i32::try_from(jcre.apdu_buffer_size).unwrap_or(i32::MAX);
-    heap.fill_bytes(jcre.apdu_buffer, 0, size, 0, ContextId::JCRE, false)?;
-    heap.write_bytes(jcre.apdu_buffer, 0, &header, ContextId::JCRE, false)?;
+    let written = heap.write_bytes(jcre.apdu_buffer, 0, scratch, ContextId::JCRE, false);
+    if let Some(dst) = scratch.get_mut(..header_len) {
+        dst.fill(0);
+    }
+    written?;
     jcre.apdu_state = ApduState {
         nc,
         ne: cmd.ne,
         extended: cmd.extended,
-        cla: cmd.header[0],
+        cla,
         ..ApduState::default()
     };
     Ok(())
@@ -193,11 +214,12 @@ fn set_outgoing(env: &mut Env<'_>, no_chaining: bool) -> Result<NativeRet, Fault
 
 fn set_outgoing_length(env: &mut Env<'_>, len: i16) -> Result<(), Fault> {
     let protocol = env.runtime.protocol();
+    let aware = extended_aware(env);
     let st = &mut env.jcre.apdu_state;
     if st.state != STATE_OUTGOING {
         return Err(apdu_err(APDU_ILLEGAL_USE));
     }
-    let max = if st.extended_aware {
+    let max = if aware {
         EXTENDED_MAX_OUT
     } else {
         SHORT_MAX_OUT
@@ -212,6 +234,21 @@ fn set_outgoing_length(env: &mut Env<'_>, len: i16) -> Result<(), Fault> {
     st.out_len = len;
     st.state = STATE_OUTGOING_LENGTH_KNOWN;
     Ok(())
+}
+
+/// Whether the applet processing the command implements `javacardx.apdu.ExtendedLength`.
+fn extended_aware(env: &mut Env<'_>) -> bool {
+    let st = &mut env.jcre.apdu_state;
+    if let Some(known) = st.extended_aware {
+        return known;
+    }
+    let aware = st.extended_probe.is_some_and(|(class, iface)| {
+        env.program
+            .class(class)
+            .is_some_and(|c| c.interfaces.contains(&iface))
+    });
+    st.extended_aware = Some(aware);
+    aware
 }
 
 /// Sends `bytes` as the next part of the declared response.

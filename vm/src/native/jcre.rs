@@ -73,6 +73,8 @@ pub struct Jcre {
     pub crypto: super::crypto::Engines,
     /// An applet called `JCSystem.requestObjectDeletion` during the current command.
     pub deletion_requested: bool,
+    /// Scratch space for the APDU buffer's contents at the start of a command.
+    pub apdu_scratch: Vec<i8>,
 }
 
 impl Jcre {
@@ -118,6 +120,7 @@ impl Jcre {
             aid_class,
             crypto: Default::default(),
             deletion_requested: false,
+            apdu_scratch: Vec::with_capacity(apdu_buffer_size),
         })
     }
 
@@ -144,9 +147,7 @@ impl Jcre {
                 return Some(e);
             }
         }
-        self.applets
-            .iter()
-            .find(|e| e.context == ctx && !e.deleted)
+        self.applets.iter().find(|e| e.context == ctx && !e.deleted)
     }
 
     /// The (not deleted) applet entry with this AID.

@@ -74,6 +74,10 @@ struct Report {
     pcsc: Option<Measured>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tcp: Option<Measured>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applet: Option<Result<super::bench_applet::AppletFigure, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cold_start_applet: Option<Result<super::bench_applet::ColdStartAppletFigure, String>>,
 }
 
 /// Runs the chosen benchmarks and prints their figures.
@@ -149,6 +153,41 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
             println!("{}", figure.to_text("tcp"));
         }
         report.tcp = Some(figure);
+    }
+    if all || args.which == Some(BenchKind::Applet) {
+        let figure = super::bench_applet::throughput()?;
+        if !args.json {
+            match &figure {
+                Ok(f) => println!(
+                    "applet      in-process, in-memory card, {}: {:.0} APDUs/s ({} APDUs in {:.2} s)",
+                    f.command, f.apdus_per_second, f.apdus, f.seconds
+                ),
+                Err(why) => println!("applet      not available: {why}"),
+            }
+        }
+        report.applet = Some(figure);
+    }
+    if all || args.which == Some(BenchKind::ColdStartApplet) {
+        let figure = super::bench_applet::cold_start()?;
+        if !args.json {
+            match &figure {
+                Ok(f) => println!(
+                    "cold-start-applet  {}: median {:.2} ms (processor time {}), min {:.2} ms, max {:.2} ms over {} runs; peak memory {}",
+                    f.command,
+                    f.median_ms,
+                    f.median_cpu_ms
+                        .map_or("unknown".to_string(), |ms| format!("{ms:.2} ms")),
+                    f.min_ms,
+                    f.max_ms,
+                    f.runs,
+                    f.peak_memory_kib.map_or("unknown".to_string(), |kib| {
+                        format!("{:.1} MiB", kib as f64 / 1024.0)
+                    })
+                ),
+                Err(why) => println!("cold-start-applet  not available: {why}"),
+            }
+        }
+        report.cold_start_applet = Some(figure);
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -282,7 +321,7 @@ fn jcos(exe: &Path, command: &[&str], image: &Path, rest: &[&str]) -> anyhow::Re
 
 /// Largest resident set of any child process waited for so far.
 #[cfg(unix)]
-fn children_peak_rss_kib() -> Option<u64> {
+pub(super) fn children_peak_rss_kib() -> Option<u64> {
     use nix::sys::resource::{getrusage, UsageWho};
     let usage = getrusage(UsageWho::RUSAGE_CHILDREN).ok()?;
     // Linux reports ru_maxrss in KiB.
@@ -290,7 +329,7 @@ fn children_peak_rss_kib() -> Option<u64> {
 }
 
 #[cfg(not(unix))]
-fn children_peak_rss_kib() -> Option<u64> {
+pub(super) fn children_peak_rss_kib() -> Option<u64> {
     None
 }
 

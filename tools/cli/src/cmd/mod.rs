@@ -1,6 +1,7 @@
 //! One module per subcommand; `run` dispatches.
 
 mod bench;
+mod bench_applet;
 mod bench_transport;
 mod cap;
 mod card;
