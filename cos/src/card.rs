@@ -184,9 +184,10 @@ impl Card {
         persist::save(path, &self.state, content, WriteMode::Replace)
     }
 
-    /// Writes the whole card into its durable image and empties the journal (a clean
-    /// close; it also happens by itself when the journal grows large). A card not open for
-    /// durable use has nothing to checkpoint.
+    /// Folds the durable image's journal into the image and removes it (a clean close; it
+    /// also happens by itself when the journal grows large). Changes not yet in the journal
+    /// are taken first; an image whose journal is empty is not rewritten. A card not open
+    /// for durable use has nothing to checkpoint.
     pub fn checkpoint(&mut self) -> Result<(), ImageError> {
         let Some(mut durable) = self.durable.take() else {
             return Ok(());

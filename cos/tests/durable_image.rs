@@ -282,3 +282,29 @@ fn a_tear_leaves_the_card_mute_and_the_image_recovers_at_power_up() {
     drop(card);
     assert_eq!(read_back(&path), state(&[], 2, 0, 0));
 }
+
+#[test]
+fn a_session_that_changes_nothing_leaves_the_image_file_alone() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let Some(path) = store_image(&dir) else {
+        return;
+    };
+    let before = std::fs::metadata(&path).unwrap().ino();
+    let mut card = Card::open_durable(&path, Durability::Device).unwrap();
+    select_store(&mut card);
+    assert_eq!(card.transmit(&hex("8022000000")), state(&[], 0, 0, 0));
+    card.checkpoint().unwrap();
+    assert!(!journal(&path).exists());
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().ino(),
+        before,
+        "the image was not rewritten"
+    );
+    // One change: the checkpoint folds it in and the journal is gone again.
+    assert_eq!(card.transmit(&hex("8020000000")), hex("00019000"));
+    card.checkpoint().unwrap();
+    assert!(!journal(&path).exists());
+    assert_ne!(std::fs::metadata(&path).unwrap().ino(), before);
+    assert_eq!(read_back(&path), state(&[], 1, 0, 0));
+}

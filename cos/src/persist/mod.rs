@@ -193,14 +193,15 @@ impl Durable {
         } else {
             durable.seq = 0;
         }
-        durable.remember(parts)?;
+        let mut parts = parts;
+        durable.remember(&mut parts)?;
         Ok(durable)
     }
 
     /// Records what the image now holds of `parts`.
-    fn remember(&mut self, parts: Parts<'_>) -> Result<(), ImageError> {
+    fn remember(&mut self, parts: &mut Parts<'_>) -> Result<(), ImageError> {
         self.state = self.encode(parts.state)?;
-        match parts.content {
+        match parts.content.as_mut() {
             Some((registry, vm)) => {
                 self.registry = Some(self.encode(registry)?);
                 self.vm_base = Some(vm.begin_deltas());
@@ -252,14 +253,15 @@ impl Durable {
                 path: self.path.clone(),
             });
         }
-        let result = self.commit_changes(parts);
+        let mut parts = parts;
+        let result = self.commit_changes(&mut parts);
         if result.is_err() {
             self.failed = true;
         }
         result
     }
 
-    fn commit_changes(&mut self, parts: Parts<'_>) -> Result<(), ImageError> {
+    fn commit_changes(&mut self, parts: &mut Parts<'_>) -> Result<(), ImageError> {
         if parts.content.is_some() != self.registry.is_some() {
             // Content appeared: the image changes shape, so a new base image is written.
             return self.write_checkpoint(parts);
@@ -273,7 +275,7 @@ impl Durable {
             }
             None => None,
         };
-        let delta = match (parts.content, self.vm_base.as_mut()) {
+        let delta = match (parts.content.as_mut(), self.vm_base.as_mut()) {
             (Some((_, vm)), Some(base)) => {
                 let delta = vm.take_delta(base).map_err(|e| ImageError::Content {
                     path: self.path.clone(),
@@ -309,21 +311,29 @@ impl Durable {
         self.len >= self.checkpoint_bytes
     }
 
-    /// Writes a new base image holding everything and removes the journal.
+    /// Folds the journal into a new base image and removes it, after taking the changes
+    /// not yet committed; an image without journal records is left as it is.
     pub(crate) fn checkpoint(&mut self, parts: Parts<'_>) -> Result<(), ImageError> {
         if self.failed {
             return Err(ImageError::Failed {
                 path: self.path.clone(),
             });
         }
-        let result = self.write_checkpoint(parts);
+        let mut parts = parts;
+        let result = self.commit_changes(&mut parts).and_then(|()| {
+            if self.seq == 0 {
+                Ok(())
+            } else {
+                self.write_checkpoint(&mut parts)
+            }
+        });
         if result.is_err() {
             self.failed = true;
         }
         result
     }
 
-    fn write_checkpoint(&mut self, parts: Parts<'_>) -> Result<(), ImageError> {
+    fn write_checkpoint(&mut self, parts: &mut Parts<'_>) -> Result<(), ImageError> {
         let snapshot = match &parts.content {
             Some((registry, vm)) => Some((*registry, snapshot(&self.path, vm)?)),
             None => None,
