@@ -308,3 +308,56 @@ fn a_session_that_changes_nothing_leaves_the_image_file_alone() {
     assert_ne!(std::fs::metadata(&path).unwrap().ino(), before);
     assert_eq!(read_back(&path), state(&[], 1, 0, 0));
 }
+
+/// Rewrites the header of an image after its payload was changed, so that the change gets
+/// past the checksum and reaches the decoders.
+fn reseal(image: &mut [u8]) {
+    use sha2::{Digest, Sha256};
+    let sum = Sha256::digest(&image[50..]);
+    image[18..50].copy_from_slice(&sum);
+}
+
+#[test]
+fn resealed_damage_to_the_content_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(path) = store_image(&dir) else {
+        return;
+    };
+    let mut card = Card::open_durable(&path, Durability::Os).unwrap();
+    select_store(&mut card);
+    card.transmit(&hex("8021000002AABB"));
+    card.checkpoint().unwrap();
+    drop(card);
+    let good = std::fs::read(&path).unwrap();
+    let mut seed: u64 = 0xD1B5_4A32_D192_ED03;
+    let (mut opened, mut refused) = (0, 0);
+    for _ in 0..400 {
+        let mut bytes = good.clone();
+        for _ in 0..1 + seed % 3 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let at = 50 + (seed as usize >> 8) % (bytes.len() - 50);
+            bytes[at] ^= 1 << (seed % 8);
+        }
+        reseal(&mut bytes);
+        std::fs::write(&path, &bytes).unwrap();
+        match Card::open_image(&path) {
+            Ok(mut card) => {
+                opened += 1;
+                for apdu in [
+                    "00A4040008F04A434F53100201",
+                    "8022000000",
+                    "8020000000",
+                    "8021000002AABB",
+                ] {
+                    let response = card.transmit(&hex(apdu));
+                    assert!(response.len() >= 2 || card.power_lost());
+                }
+            }
+            Err(_) => refused += 1,
+        }
+    }
+    assert!(refused > 0, "some damage is refused");
+    println!("{opened} damaged images opened and answered, {refused} refused");
+}
