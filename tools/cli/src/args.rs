@@ -297,7 +297,7 @@ pub enum BenchKind {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("endpoint").required(true).multiple(true).args(["vpcd", "tcp"])))]
 pub struct ServeArgs {
-    /// Card images to serve; each is saved after every APDU that changed it.
+    /// Card images to serve; every APDU's changes are in the image before its answer leaves.
     #[arg(required = true, value_name = "IMAGE")]
     pub images: Vec<PathBuf>,
     /// Connect the cards to vsmartcard's vpcd driver inside pcscd at HOST:PORT (Debian's
@@ -311,21 +311,11 @@ pub struct ServeArgs {
     /// Log every APDU and response, with the card's processing time, to standard error.
     #[arg(long)]
     pub trace: bool,
-}
-
-/// `jcos load`
-#[derive(Debug, Args)]
-pub struct LoadArgs {
-    /// The card image, saved afterwards.
-    pub image: PathBuf,
-    /// CAP files (JAR or component form) to load, in order; each is verified and linked
-    /// against the packages already on the card.
-    #[arg(value_name = "CAP")]
-    pub caps: Vec<PathBuf>,
-    /// Create an applet instance: the applet class AID, the instance AID (default: the
-    /// class AID) and the application parameters for its install method, all hex; repeatable.
-    #[arg(long, value_name = "CLASS_AID[:INSTANCE_AID[:PARAMS_HEX]]")]
-    pub install: Vec<crate::cmd::load::InstallSpec>,
+    /// Also sync each APDU's changes to the storage device, so they survive an operating
+    /// system crash or power cut and not only a killed jcos (costs the device's sync latency
+    /// on every APDU that changes the card).
+    #[arg(long)]
+    pub sync: bool,
 }
 
 /// `jcos convert`
@@ -395,4 +385,23 @@ pub struct BuildArgs {
     /// Do not write: check that the committed CAP and export files reproduce byte for byte.
     #[arg(long)]
     pub check: bool,
+    /// The shared directory, for applets whose manifest takes sources from it (default:
+    /// $JCOS_SHARED, else a `shared/` beside the directory or one of its parents).
+    #[arg(long, value_name = "DIR")]
+    pub shared: Option<PathBuf>,
+}
+
+/// `jcos load`
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// The card image, saved afterwards.
+    pub image: PathBuf,
+    /// CAP files (JAR or component form) to load, in order; each is verified and linked
+    /// against the packages already on the card.
+    #[arg(value_name = "CAP")]
+    pub caps: Vec<PathBuf>,
+    /// Create an applet instance: the applet class AID, the instance AID (default: the
+    /// class AID) and the application parameters for its install method, all hex; repeatable.
+    #[arg(long, value_name = "CLASS_AID[:INSTANCE_AID[:PARAMS_HEX]]")]
+    pub install: Vec<crate::cmd::load::InstallSpec>,
 }
