@@ -11,9 +11,9 @@ pub mod export;
 pub mod firewall;
 pub mod heap;
 pub mod interp;
+pub mod isa;
 pub mod link;
 pub mod listing;
-pub mod isa;
 pub mod native;
 pub mod program;
 pub mod runtime;
@@ -22,5 +22,6 @@ pub mod verify;
 pub mod vm;
 
 pub use vm::{
-    AppletId, DeleteError, InstallError, InstallParams, Outcome, UncaughtKind, Vm, VmConfig, VmError,
+    AppletId, DeleteError, InstallError, InstallParams, Outcome, UncaughtKind, Vm, VmConfig,
+    VmError,
 };

@@ -4,9 +4,7 @@
 //! knows them; classes and members of the package itself are named by their Class component
 //! offset and token, since a CAP file without a Debug component carries no names of its own.
 
-use crate::cap::{
-    CapFile, ClassRef, CpInfo, ExceptionHandlerInfo, MethodEntry, StaticRef,
-};
+use crate::cap::{CapFile, ClassRef, CpInfo, ExceptionHandlerInfo, MethodEntry, StaticRef};
 use crate::export::{MemberKind, PackageView};
 use crate::isa::{self, Operands};
 use crate::verify::ImportResolver;
@@ -136,7 +134,9 @@ impl Listing {
             .ijc_order()
             .into_iter()
             .map(|tag| ComponentLine {
-                name: tag.name().map_or_else(|| format!("custom {}", tag.0), str::to_string),
+                name: tag
+                    .name()
+                    .map_or_else(|| format!("custom {}", tag.0), str::to_string),
                 tag: tag.0,
                 size: cap.info_bytes(tag).map_or(0, |b| b.len()),
             })
@@ -249,11 +249,13 @@ impl Names<'_> {
         match entry {
             CpInfo::Classref(r) => self.class(*r),
             CpInfo::InstanceFieldref { class, token } => {
-                format!("{} {}", self.member(*class, *token, false, MemberKind::Instance), ty)
+                format!(
+                    "{} {}",
+                    self.member(*class, *token, false, MemberKind::Instance),
+                    ty
+                )
             }
-            CpInfo::VirtualMethodref { class, token } => {
-                self.method_ref(*class, *token, &ty, "")
-            }
+            CpInfo::VirtualMethodref { class, token } => self.method_ref(*class, *token, &ty, ""),
             CpInfo::SuperMethodref { class, token } => {
                 self.method_ref(*class, *token, &ty, "super of ")
             }
@@ -268,7 +270,10 @@ impl Names<'_> {
     fn method_ref(&self, class: ClassRef, token: u8, ty: &str, prefix: &str) -> String {
         match class {
             ClassRef::External { .. } => {
-                format!("{prefix}{}", self.member(class, token, true, MemberKind::Instance))
+                format!(
+                    "{prefix}{}",
+                    self.member(class, token, true, MemberKind::Instance)
+                )
             }
             ClassRef::Internal(_) => format!("{prefix}{}.method#{token}{ty}", self.class(class)),
         }
@@ -329,7 +334,11 @@ impl Names<'_> {
 
     fn cp_comment(&self, index: u16) -> Option<String> {
         let entry = self.cap.constant_pool.get(index)?;
-        Some(format!("{} {}", entry.kind_name(), self.cp_entry(index, entry)))
+        Some(format!(
+            "{} {}",
+            entry.kind_name(),
+            self.cp_entry(index, entry)
+        ))
     }
 
     fn method(&self, e: &MethodEntry<'_>) -> MethodLine {
@@ -340,7 +349,10 @@ impl Names<'_> {
             .classes
             .get(e.class_index)
             .map_or_else(|| "?".to_string(), |c| self.class(c.this_class_ref));
-        let start = e.method.as_ref().map_or(0, |m| i64::from(m.bytecode_offset));
+        let start = e
+            .method
+            .as_ref()
+            .map_or(0, |m| i64::from(m.bytecode_offset));
         let handlers = e
             .handlers
             .iter()
@@ -351,13 +363,10 @@ impl Names<'_> {
                 catch: if h.catch_type_index == 0 {
                     "any".to_string()
                 } else {
-                    self.cap
-                        .constant_pool
-                        .get(h.catch_type_index)
-                        .map_or_else(
-                            || format!("cp[{}]", h.catch_type_index),
-                            |entry| self.cp_entry(h.catch_type_index, entry),
-                        )
+                    self.cap.constant_pool.get(h.catch_type_index).map_or_else(
+                        || format!("cp[{}]", h.catch_type_index),
+                        |entry| self.cp_entry(h.catch_type_index, entry),
+                    )
                 },
             })
             .collect();
@@ -472,4 +481,3 @@ impl fmt::Display for Listing {
         f.write_str(&out)
     }
 }
-

@@ -98,9 +98,22 @@ fn every_golden_cap_dumps_with_names() {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         let want = format!("package {} {} version {}", f.package, f.aid, f.version);
         assert!(text.starts_with(&want), "{want:?} in {text}");
-        assert!(text.contains(": A0000000620101 1.6 javacard/framework"), "{text}");
-        assert!(text.contains("javacard/framework/Applet.register("), "{text}");
-        let out = jcos(&["cap", "dump", "--json", f.cap.to_str().unwrap(), "--exp", &exp]);
+        assert!(
+            text.contains(": A0000000620101 1.6 javacard/framework"),
+            "{text}"
+        );
+        assert!(
+            text.contains("javacard/framework/Applet.register("),
+            "{text}"
+        );
+        let out = jcos(&[
+            "cap",
+            "dump",
+            "--json",
+            f.cap.to_str().unwrap(),
+            "--exp",
+            &exp,
+        ]);
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(json["package_aid"], f.aid);
         assert!(!json["methods"].as_array().unwrap().is_empty());

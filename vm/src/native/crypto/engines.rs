@@ -59,7 +59,7 @@ struct CipherState {
 
 #[derive(Clone)]
 enum State {
-    Digest(Hasher),
+    Digest(Box<Hasher>),
     Sig(Box<SigState>),
     Cipher(Box<CipherState>),
     Agreement(ec::Curve, Vec<u8>),
@@ -343,7 +343,7 @@ fn instance(
             let data = read(env, a.obj(1)?, a.short(2)?, a.short(3)?, ctx)?;
             let mut h = match env.jcre.crypto.states.remove(&this) {
                 Some(State::Digest(h)) => h,
-                _ => Hasher::new(alg),
+                _ => Box::new(Hasher::new(alg)),
             };
             h.update(&data);
             if id == N::DigestUpdate {
@@ -363,7 +363,7 @@ fn instance(
             }
             let processed = len.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
             let h = Hasher::resume(alg, &cv, processed)?;
-            env.jcre.crypto.states.insert(this, State::Digest(h));
+            env.jcre.crypto.states.insert(this, State::Digest(Box::new(h)));
             Ok(NativeRet::Void)
         }
         // ------------------------------------------------------------ RandomData

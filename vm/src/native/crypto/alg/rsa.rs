@@ -250,7 +250,7 @@ pub fn encrypt<R: CryptoRng + ?Sized>(
             }
             let m = BoxedUint::from_be_slice(msg, key.n_bits_precision())
                 .map_err(|_| CryptoError::IllegalUse)?;
-            if &m >= key.n().as_ref() {
+            if m >= *key.n().as_ref() {
                 return Err(CryptoError::IllegalUse);
             }
             let c = rsa::hazmat::rsa_encrypt(key, &m).map_err(|_| CryptoError::IllegalUse)?;
