@@ -3,6 +3,7 @@
 use crate::jscript::{self, Limits};
 use crate::loader::ContentLoader;
 use crate::outcome::{Failure, Location, Outcome};
+use crate::runner::Amendment;
 use crate::{apdutool, session};
 use jcos_transport::Transport;
 use std::io::Write;
@@ -44,6 +45,8 @@ pub struct RunOptions<'a> {
     /// For an apdutool script, compare its output with `<script>.expected.out` when that
     /// file exists.
     pub compare_expected: bool,
+    /// For a session, expected responses replaced by the suite (see [`Amendment`]).
+    pub amendments: &'a [Amendment],
 }
 
 impl Default for RunOptions<'_> {
@@ -52,6 +55,7 @@ impl Default for RunOptions<'_> {
             loader: None,
             limits: Limits::default(),
             compare_expected: true,
+            amendments: &[],
         }
     }
 }
@@ -84,6 +88,25 @@ fn read(path: &Path) -> Result<String, ScriptError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// A session's text with the suite's amendments applied: each replaces the response of one
+/// `<<` line, keeping the line numbering.
+fn amend(text: &str, amendments: &[Amendment]) -> Result<String, String> {
+    if amendments.is_empty() {
+        return Ok(text.to_string());
+    }
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for a in amendments {
+        let line = a
+            .line
+            .checked_sub(1)
+            .and_then(|i| lines.get_mut(i))
+            .filter(|l| l.trim_start().starts_with("<<"))
+            .ok_or_else(|| format!("amendment for line {} names no `<<` line", a.line))?;
+        *line = format!("<< {}", a.response);
+    }
+    Ok(lines.join("\n"))
 }
 
 /// The expected-output file of an apdutool script.
@@ -134,7 +157,9 @@ pub fn run_script_file(
             })
         }
         ScriptKind::Session => {
-            let text = read(path)?;
+            let text = amend(&read(path)?, options.amendments).map_err(|message| {
+                ScriptError::Invalid(Failure::at(Location::new(path, 1, None), message))
+            })?;
             let parsed = session::parse(&text).map_err(|e| {
                 ScriptError::Invalid(Failure::at(
                     Location::new(path, e.line, Some(e.column)),

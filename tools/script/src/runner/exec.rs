@@ -22,6 +22,7 @@ pub fn run_case(case: &Case, options: &RunnerOptions) -> CaseResult {
                 .map(|l| l.as_mut() as &mut dyn crate::loader::ContentLoader),
             limits: options.limits,
             compare_expected: true,
+            amendments: &case.amendments,
         };
         run_script_file(&case.path, &mut card, &mut transcript, run_options)
     }));

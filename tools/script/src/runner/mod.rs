@@ -15,7 +15,7 @@ pub use glob::matches as glob_matches;
 pub use junit::write_junit;
 pub use report::{to_json, write_human, write_json};
 pub use shared::{find_shared, SHARED_ENV};
-pub use suite::{is_case_file, Case, Override, Suite, SHARED_PREFIX, SUITE_FILE};
+pub use suite::{is_case_file, Amendment, Case, Override, Suite, SHARED_PREFIX, SUITE_FILE};
 
 use crate::jscript::Limits;
 use crate::loader::ContentLoader;

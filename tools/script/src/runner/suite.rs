@@ -26,6 +26,24 @@ struct SuiteToml {
     card: CardToml,
     #[serde(default, rename = "override")]
     overrides: Vec<OverrideToml>,
+    #[serde(default, rename = "amend")]
+    amendments: Vec<Amendment>,
+}
+
+/// An expected response of a session that the suite replaces because the Java Card
+/// specifications say otherwise (the fixtures' rule: where a session and the specifications
+/// disagree, the specifications win). The reason is shown with every result of the case.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Amendment {
+    /// The case, by its name in reports (`shared:fixtures/jcvm-golden/x/session`).
+    pub case: String,
+    /// The line of the `<<` expectation being replaced (1-based).
+    pub line: usize,
+    /// The expected response the specifications give, as a `<<` line would hold it.
+    pub response: String,
+    /// Why, citing the specification.
+    pub reason: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -91,6 +109,8 @@ pub struct Suite {
     pub file_system: Option<FileSystem>,
     /// Per-case card settings; later entries win.
     pub overrides: Vec<Override>,
+    /// Expected responses replaced where the specifications disagree with a session.
+    pub amendments: Vec<Amendment>,
 }
 
 /// One case of a suite.
@@ -105,6 +125,8 @@ pub struct Case {
     pub card: CardConfig,
     /// The file system its card is personalised with, if any.
     pub file_system: Option<FileSystem>,
+    /// Expected responses the suite replaces in this case.
+    pub amendments: Vec<Amendment>,
 }
 
 impl Suite {
@@ -154,6 +176,7 @@ impl Suite {
             card,
             file_system,
             overrides,
+            amendments: parsed.amendments,
         })
     }
 
@@ -168,6 +191,7 @@ impl Suite {
             card: CardConfig::default(),
             file_system: None,
             overrides: Vec::new(),
+            amendments: Vec::new(),
         }
     }
 
@@ -207,11 +231,18 @@ impl Suite {
     pub fn case(&self, name: String, path: PathBuf) -> Case {
         let card = self.card_for(&path);
         let file_system = self.file_system_for(&path);
+        let amendments = self
+            .amendments
+            .iter()
+            .filter(|a| a.case == name)
+            .cloned()
+            .collect();
         Case {
             name,
             path,
             card,
             file_system,
+            amendments,
         }
     }
 

@@ -363,7 +363,10 @@ fn instance(
             }
             let processed = len.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
             let h = Hasher::resume(alg, &cv, processed)?;
-            env.jcre.crypto.states.insert(this, State::Digest(Box::new(h)));
+            env.jcre
+                .crypto
+                .states
+                .insert(this, State::Digest(Box::new(h)));
             Ok(NativeRet::Void)
         }
         // ------------------------------------------------------------ RandomData
