@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""A PC/SC session with pyscard against a bare jcos card, as any PC/SC program would run it.
+"""A PC/SC session with pyscard against a jcos card, as any PC/SC program would run it.
 
-Usage: pyscard_session.py READER EXPECTED_ATR_HEX
+Usage: pyscard_session.py READER EXPECTED_ATR_HEX [ops]
 
 Waits (up to 10 s) for a card in READER, then checks, with values from ISO/IEC 7816-4:
   - the ATR is EXPECTED_ATR_HEX;
@@ -9,6 +9,11 @@ Waits (up to 10 s) for a card in READER, then checks, with values from ISO/IEC 7
   - MANAGE CHANNEL open, card-assigned (00 70 00 00 01): channel 01, 9000;
   - MANAGE CHANNEL close of channel 1 (00 70 80 01): 9000;
   - GET CHALLENGE for 8 bytes (00 84 00 00 08): 8 bytes, 9000, and a second challenge differs.
+With `ops`, the card also holds the golden `ops` applet (instance F04A434F53100101), and the
+session selects it and checks three of the answers its fixture session gives:
+  - SELECT of the applet: 9000;
+  - loops with P1 = 5 (80 12 05 00 00): 001E0005000334EA, 9000;
+  - an uncaught ArithmeticException (80 11 00 00 00): 6F00.
 Exit status 0 when every check passed, 1 otherwise; one line per check on standard output.
 """
 import sys
@@ -35,9 +40,10 @@ def connect(name, timeout=10.0):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4) or (len(sys.argv) == 4 and sys.argv[3] != "ops"):
         sys.exit(__doc__)
     name, expected_atr = sys.argv[1], toBytes(sys.argv[2])
+    with_ops = len(sys.argv) == 4
     connection = connect(name)
     failures = 0
 
@@ -68,6 +74,16 @@ def main():
     second, sw = send("0084000008")
     check("a second challenge differs", len(second) == 8 and sw == 0x9000 and second != first,
           f"{toHexString(second)} {sw:04X}")
+
+    if with_ops:
+        data, sw = send("00A4040008F04A434F53100101")
+        check("SELECT of the ops applet", (data, sw) == ([], 0x9000), f"{toHexString(data)} {sw:04X}")
+        data, sw = send("8012050000")
+        check("ops loops with P1 = 5", (toHexString(data).replace(" ", ""), sw) == ("001E0005000334EA", 0x9000),
+              f"{toHexString(data)} {sw:04X}")
+        data, sw = send("8011000000")
+        check("ops uncaught ArithmeticException answers 6F00", (data, sw) == ([], 0x6F00),
+              f"{toHexString(data)} {sw:04X}")
 
     connection.disconnect()
     print(f"pyscard session: {'all checks passed' if failures == 0 else f'{failures} checks failed'}")
