@@ -15,9 +15,30 @@ pub fn fixture_dir(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Plays a session file the way a card would: SELECT by AID goes to `select` then `process`
-/// with `selectingApplet()` true; everything else to the selected applet's `process`.
+/// Plays a golden session file the way a card would: SELECT by AID goes to `select` then
+/// `process` with `selectingApplet()` true; everything else to the selected applet's
+/// `process`. `load <fixture>` loads the one `.cap` file of `jcvm-golden/<fixture>/`, next to
+/// the session's directory `dir`.
 pub fn run_session(vm: &mut Vm, session: &str, dir: &Path) -> (usize, Vec<String>) {
+    run_session_with(vm, session, &|fixture| {
+        let cap_dir = dir.parent().map(|p| p.join(fixture)).unwrap_or_default();
+        let cap_path = std::fs::read_dir(&cap_dir)
+            .expect("fixture directory")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "cap"))
+            .expect("fixture CAP");
+        std::fs::read(cap_path).expect("fixture CAP")
+    })
+}
+
+/// Plays `session`; `cap_for(fixture)` gives the CAP bytes `load` loads. Returns the number
+/// of responses compared and the mismatches.
+pub fn run_session_with(
+    vm: &mut Vm,
+    session: &str,
+    cap_for: &dyn Fn(&str) -> Vec<u8>,
+) -> (usize, Vec<String>) {
     let mut rt = TestRuntime::default();
     let mut selected: Option<AppletId> = None;
     let mut last: Option<(String, Vec<u8>)> = None;
@@ -31,22 +52,19 @@ pub fn run_session(vm: &mut Vm, session: &str, dir: &Path) -> (usize, Vec<String
         let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
         match word {
             "load" => {
-                // The one .cap file in jcvm-golden/<fixture>/.
-                let cap_dir = dir.parent().map(|p| p.join(rest)).unwrap_or_default();
-                let cap_path = std::fs::read_dir(&cap_dir)
-                    .expect("fixture directory")
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .find(|p| p.extension().is_some_and(|x| x == "cap"))
-                    .expect("fixture CAP");
-                let cap = std::fs::read(cap_path).expect("fixture CAP");
-                vm.load_bytes(&cap).expect("fixture CAP loads");
+                let cap = cap_for(rest.trim());
+                if let Err(e) = vm.load_bytes(&cap) {
+                    failures.push(format!("line {}: load {rest}: {e}", n + 1));
+                    return (compared, failures);
+                }
             }
             "install" => {
                 let parts: Vec<&str> = rest.split_whitespace().collect();
                 let params = parts.get(2).map(|p| hex(p)).unwrap_or_default();
-                vm.install(&hex(parts[0]), &hex(parts[1]), &params, &mut rt)
-                    .expect("install succeeds");
+                if let Err(e) = vm.install(&hex(parts[0]), &hex(parts[1]), &params, &mut rt) {
+                    failures.push(format!("line {}: install: {e:?}", n + 1));
+                    return (compared, failures);
+                }
             }
             "reset" => {
                 vm.reset();
