@@ -743,6 +743,20 @@ mod tests {
         }
     }
 
+    /// Inserts `node` under a fresh id, committed; the id.
+    fn insert(fs: &mut FileSystem, node: Node) -> NodeId {
+        let id = fs.next_free();
+        fs.commit(
+            &[FsWrite::Insert {
+                id,
+                node: Box::new(node),
+            }],
+            None,
+        )
+        .unwrap();
+        id
+    }
+
     fn df(parent: NodeId, fid: u16) -> Node {
         Node {
             kind: NodeKind::Df(Df::default()),
@@ -753,24 +767,8 @@ mod tests {
     #[test]
     fn inserts_resolves_and_removes_subtrees() {
         let mut fs = FileSystem::new(AccessRules::default());
-        let a = fs.next_free();
-        fs.commit(
-            &[FsWrite::Insert {
-                id: a,
-                node: Box::new(df(NodeId::MF, 0x5000)),
-            }],
-            None,
-        )
-        .unwrap();
-        let b = fs.next_free();
-        fs.commit(
-            &[FsWrite::Insert {
-                id: b,
-                node: Box::new(ef(a, 0x5001)),
-            }],
-            None,
-        )
-        .unwrap();
+        let a = insert(&mut fs, df(NodeId::MF, 0x5000));
+        let b = insert(&mut fs, ef(a, 0x5001));
         assert_eq!(fs.resolve_path(NodeId::MF, &[0x5000, 0x5001]), Ok(b));
         assert_eq!(fs.resolve_path(a, &[0x3FFF, 0x5001]), Ok(b));
         assert_eq!(
@@ -811,24 +809,8 @@ mod tests {
     #[test]
     fn a_damaged_tree_is_refused_when_read_back() {
         let mut fs = FileSystem::new(AccessRules::default());
-        let a = fs.next_free();
-        fs.commit(
-            &[FsWrite::Insert {
-                id: a,
-                node: Box::new(df(NodeId::MF, 0x5000)),
-            }],
-            None,
-        )
-        .unwrap();
-        let b = fs.next_free();
-        fs.commit(
-            &[FsWrite::Insert {
-                id: b,
-                node: Box::new(df(a, 0x5100)),
-            }],
-            None,
-        )
-        .unwrap();
+        let a = insert(&mut fs, df(NodeId::MF, 0x5000));
+        let b = insert(&mut fs, df(a, 0x5100));
         let good = postcard::to_stdvec(&fs).unwrap();
         assert_eq!(postcard::from_bytes::<FileSystem>(&good).unwrap(), fs);
         // A and B each other's parent, cut off from the MF: a loop.
@@ -876,24 +858,8 @@ mod tests {
     #[test]
     fn effective_state_takes_the_worst_ancestor() {
         let mut fs = FileSystem::new(AccessRules::default());
-        let a = fs.next_free();
-        fs.commit(
-            &[FsWrite::Insert {
-                id: a,
-                node: Box::new(df(NodeId::MF, 0x5000)),
-            }],
-            None,
-        )
-        .unwrap();
-        let b = fs.next_free();
-        fs.commit(
-            &[FsWrite::Insert {
-                id: b,
-                node: Box::new(ef(a, 0x5001)),
-            }],
-            None,
-        )
-        .unwrap();
+        let a = insert(&mut fs, df(NodeId::MF, 0x5000));
+        let b = insert(&mut fs, ef(a, 0x5001));
         assert_eq!(fs.effective_lcs(b), LifeCycle::Activated);
         fs.commit(
             &[FsWrite::SetLifeCycle {
