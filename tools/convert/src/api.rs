@@ -1,14 +1,14 @@
 //! The API tables applets compile and link against: the built-in Java Card 3.0.5 and
 //! GlobalPlatform 1.6 tables of `jcos-vm`, and the `jcos.framework` table of jcos's own COS
-//! services (`applets/api/jcos-framework.json`, embedded here in the same schema).
+//! services (`vm/api/jcos-framework.json`, embedded here in the same schema).
 
 use std::path::PathBuf;
 
 use jcos_vm::api::ApiTable;
 use jcos_vm::export::PackageView;
 
-/// The `jcos.framework` table as committed under `applets/api/`.
-pub const JCOS_FRAMEWORK_JSON: &str = include_str!("../../../applets/api/jcos-framework.json");
+/// The `jcos.framework` table as committed under `vm/api/`.
+pub const JCOS_FRAMEWORK_JSON: &str = include_str!("../../../vm/api/jcos-framework.json");
 
 /// File name the `jcos.framework` table is known by.
 pub const JCOS_FRAMEWORK_TABLE: &str = "jcos-framework.json";

@@ -3,7 +3,7 @@ package jcos.framework;
 
 public final class JcosSystem {
     public static final byte VERSION_MAJOR = (byte) 1;
-    public static final byte VERSION_MINOR = (byte) 0;
+    public static final byte VERSION_MINOR = (byte) 1;
     JcosSystem() { super(); }
     public static short getVersion() { return (short) 0; }
 }
