@@ -885,7 +885,6 @@ fn cipher_op(
             _ => Err(CryptoError::InvalidInit.into()),
         }
     })();
-    let _ = AeadAlg::Gcm;
     env.jcre.crypto.states.insert(this, State::Cipher(c));
     let out = result?;
     if !out.is_empty() {
