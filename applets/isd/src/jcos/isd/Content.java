@@ -136,7 +136,7 @@ final class Content {
         }
         AID target = JCSystem.lookupAID(persoAid, (short) 0, state[PERSO_LEN]);
         if (target == null) {
-            ISOException.throwIt(ISO7816.SW_RECORD_NOT_FOUND);
+            ISOException.throwIt(Isd.SW_REFERENCED_DATA_NOT_FOUND);
         }
         Shareable sio = JCSystem.getAppletShareableInterfaceObject(target, (byte) 0);
         if (!(sio instanceof Application)) {
@@ -279,7 +279,7 @@ final class Content {
             index++;
         }
         if (found == 0 && (p2 & 0x01) == 0) {
-            ISOException.throwIt(ISO7816.SW_RECORD_NOT_FOUND);
+            ISOException.throwIt(Isd.SW_REFERENCED_DATA_NOT_FOUND);
         }
         return out;
     }

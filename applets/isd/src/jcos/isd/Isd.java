@@ -19,6 +19,9 @@ import jcos.framework.CardManager;
  * default '70').
  */
 public final class Isd extends Applet {
+    /** ISO 7816-4 '6A88': referenced data (key set, tag, application) not found. */
+    static final short SW_REFERENCED_DATA_NOT_FOUND = (short) 0x6A88;
+
     private static final byte INS_GET_DATA = (byte) 0xCA;
     private static final byte INS_GET_DATA_ODD = (byte) 0xCB;
     private static final byte INS_INITIALIZE_UPDATE = 0x50;
@@ -312,7 +315,7 @@ public final class Isd extends Applet {
                 buf[2] = channel.level();
                 return 3;
             default:
-                ISOException.throwIt(ISO7816.SW_RECORD_NOT_FOUND);
+                ISOException.throwIt(Isd.SW_REFERENCED_DATA_NOT_FOUND);
                 return 0;
         }
     }

@@ -262,7 +262,7 @@ final class KeyStore {
             }
         } else {
             if (!hasVersion(oldKvn)) {
-                ISOException.throwIt(ISO7816.SW_RECORD_NOT_FOUND);
+                ISOException.throwIt(Isd.SW_REFERENCED_DATA_NOT_FOUND);
             }
             if (newKvn != oldKvn && hasVersion(newKvn)) {
                 ISOException.throwIt(ISO7816.SW_WRONG_DATA);

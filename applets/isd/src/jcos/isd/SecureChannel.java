@@ -237,14 +237,14 @@ final class SecureChannel {
         short dek = keys.find(kvn, KeyStore.ID_DEK);
         if (enc < 0 || mk < 0 || dek < 0 || keys.type(enc) != keys.type(mk)
                 || keys.type(enc) != keys.type(dek) || keys.length(enc) != keys.length(mk)) {
-            ISOException.throwIt(ISO7816.SW_RECORD_NOT_FOUND);
+            ISOException.throwIt(Isd.SW_REFERENCED_DATA_NOT_FOUND);
         }
         Util.arrayCopyNonAtomic(buf, ISO7816.OFFSET_CDATA, context, (short) 0, (short) 8);
         state[KVN] = kvn;
         short len;
         if (keys.type(enc) == KeyStore.TYPE_DES) {
             if (keys.length(enc) != 16) {
-                ISOException.throwIt(ISO7816.SW_RECORD_NOT_FOUND);
+                ISOException.throwIt(Isd.SW_REFERENCED_DATA_NOT_FOUND);
             }
             len = initScp02(buf, enc, mk, dek, aid, aidOff, aidLen);
         } else {
