@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::alg::aead::{self, AeadAlg};
+use super::alg::aead;
 use super::alg::checksum::{self, CrcAlg};
 use super::alg::digest::{HashAlg, Hasher};
 use super::alg::rng::{Prng, SourceRng};
