@@ -384,16 +384,77 @@ impl Card {
     }
 
     /// Loads a CAP file (JAR or component form): it is parsed, verified and linked against
-    /// the packages on the card, then recorded in the registry. The direct, privileged path
-    /// of `jcos load`; the issuer security domain will put GlobalPlatform in front of it.
+    /// the packages on the card, then recorded in the registry (associated with the issuer
+    /// security domain, on a card that has one). The direct, privileged path of `jcos load`,
+    /// which bypasses the issuer security domain's GlobalPlatform content management.
     pub fn load_package(&mut self, cap: &[u8]) -> Result<LoadedPackage, ContentError> {
+        let sd = self
+            .registry
+            .isd()
+            .map(|a| a.aid.clone())
+            .unwrap_or_default();
         let vm = ensure_vm(&mut self.vm)?;
-        content::load(vm, &mut self.registry, cap)
+        content::load(vm, &mut self.registry, cap, &sd)
     }
 
-    /// Creates an applet instance with the standard install parameter block and makes it
-    /// SELECTABLE.
+    /// Installs the issuer security domain from its CAP file (the `applets/isd` package):
+    /// the package is loaded, its applet class instantiated as `A0 00 00 01 51 00 00 00`
+    /// with privileges `9E 00 00` (Security Domain, Card Lock, Card Terminate, Card Reset,
+    /// CVM Management), and the card life cycle set to SECURED. Refused on a card that
+    /// already has an issuer security domain or content.
+    pub fn install_isd(&mut self, cap: &[u8]) -> Result<(), ContentError> {
+        if self.registry.isd().is_some() || !self.registry.packages().is_empty() {
+            return Err(ContentError::AidInUse {
+                aid: content::hex(&crate::gp::ISD_AID),
+            });
+        }
+        let package = self.load_package(cap)?;
+        let class =
+            package
+                .applet_classes
+                .first()
+                .cloned()
+                .ok_or_else(|| ContentError::UnknownClass {
+                    aid: content::hex(&package.aid),
+                })?;
+        let isd = crate::gp::ISD_AID;
+        let mut request = InstallRequest::new(&class, &isd, &[]);
+        request.privileges = crate::registry::Privileges::ISD;
+        let control = request.privileges.0;
+        request.control = &control;
+        self.install_applet(&request)?;
+        self.registry.set_isd(&isd);
+        self.registry
+            .set_card_life_cycle(crate::registry::CardLifeCycle::SECURED);
+        if let Some(record) = self.registry.package_mut(&package.aid) {
+            record.associated_sd = isd.to_vec();
+        }
+        Ok(())
+    }
+
+    /// Writes this card to a new image file at `path`; an existing file is refused with
+    /// [`ImageError::Exists`] and left alone (for a card given content before its first
+    /// image, such as the issuer security domain).
+    pub fn write_new_image(&self, path: impl AsRef<Path>) -> Result<(), ImageError> {
+        let content = self.vm.as_ref().map(|vm| (&self.registry, vm));
+        persist::save(path.as_ref(), &self.state, content, WriteMode::CreateNew)
+    }
+
+    /// Creates an applet instance with the standard install parameter block (instance AID,
+    /// control information, application parameters). The direct path of `jcos load --install`: the request's privileges, life cycle and
+    /// associated security domain are recorded as given (an instance is associated with the
+    /// issuer security domain, on a card that has one, when the request names none).
     pub fn install_applet(&mut self, request: &InstallRequest<'_>) -> Result<(), ContentError> {
+        let isd = self
+            .registry
+            .isd()
+            .map(|a| a.aid.clone())
+            .unwrap_or_default();
+        let mut request = *request;
+        if request.associated_sd.is_empty() {
+            request.associated_sd = &isd;
+        }
+        let request = &request;
         let vm = self.vm.as_mut().ok_or_else(|| ContentError::UnknownClass {
             aid: content::hex(request.class_aid),
         })?;

@@ -167,8 +167,13 @@ pub struct InstallRequest<'a> {
     pub control: &'a [u8],
     /// Application parameters (the C9 data).
     pub application: &'a [u8],
-    /// Give the instance the default-selected privilege (the card's default applet).
-    pub default_selected: bool,
+    /// Its GlobalPlatform privileges; Card Reset makes it the card's default applet.
+    pub privileges: Privileges,
+    /// Its life cycle state after install: SELECTABLE, or INSTALLED for a GlobalPlatform
+    /// INSTALL [for install] without [for make selectable].
+    pub life_cycle: LifeCycle,
+    /// The security domain it is associated with (empty on a card without one).
+    pub associated_sd: &'a [u8],
 }
 
 impl<'a> InstallRequest<'a> {
@@ -180,7 +185,9 @@ impl<'a> InstallRequest<'a> {
             instance_aid,
             control: &[],
             application: params,
-            default_selected: false,
+            privileges: Privileges::default(),
+            life_cycle: LifeCycle::SELECTABLE,
+            associated_sd: &[],
         }
     }
 }
@@ -200,13 +207,25 @@ fn check_aid(aid: &[u8]) -> Result<(), ContentError> {
     }
 }
 
-/// Parses, checks and links a CAP file and records it in the registry.
+/// Parses, checks and links a CAP file and records it in the registry, associated with the
+/// security domain `associated_sd` (empty: none).
 pub(crate) fn load(
     vm: &mut Vm,
     registry: &mut Registry,
     bytes: &[u8],
+    associated_sd: &[u8],
 ) -> Result<LoadedPackage, ContentError> {
     let cap = CapFile::from_bytes(bytes)?;
+    load_cap(vm, registry, &cap, associated_sd)
+}
+
+/// [`load`] for a parsed CAP file.
+pub(crate) fn load_cap(
+    vm: &mut Vm,
+    registry: &mut Registry,
+    cap: &CapFile,
+    associated_sd: &[u8],
+) -> Result<LoadedPackage, ContentError> {
     let aid = cap.package_aid().as_bytes().to_vec();
     if registry.package(&aid).is_some() {
         return Err(ContentError::AlreadyLoaded { aid: hex(&aid) });
@@ -222,8 +241,8 @@ pub(crate) fn load(
     {
         return Err(ContentError::AidInUse { aid: hex(used) });
     }
-    crate::verification::verify(&cap, vm)?;
-    let package = vm.load(&cap).map_err(|e| match e.info().kind {
+    crate::verification::verify(cap, vm)?;
+    let package = vm.load(cap).map_err(|e| match e.info().kind {
         LoadErrorKind::AlreadyLoaded => ContentError::AlreadyLoaded { aid: hex(&aid) },
         _ => ContentError::Link(e),
     })?;
@@ -242,6 +261,7 @@ pub(crate) fn load(
             .map(|p| p.aid.as_bytes().to_vec())
             .collect(),
         applet_classes: applet_classes.clone(),
+        associated_sd: associated_sd.to_vec(),
         vm_package: package.0,
     });
     Ok(LoadedPackage {
@@ -264,7 +284,7 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
-    fn runtime<'r>(&'r mut self, registry: &'r Registry) -> CardRuntime<'r> {
+    fn runtime<'r>(&'r mut self, registry: &'r mut Registry) -> CardRuntime<'r> {
         let mut rt = CardRuntime::idle(self.protocol, &mut *self.rng, registry, self.channels);
         rt.channel = self.channel;
         rt
@@ -325,11 +345,12 @@ pub(crate) fn install(
         aid: aid.clone(),
         class_aid: request.class_aid.to_vec(),
         package_aid: package,
-        life_cycle: LifeCycle::Selectable,
-        privileges: Privileges::default(),
+        life_cycle: request.life_cycle,
+        privileges: request.privileges,
+        associated_sd: request.associated_sd.to_vec(),
         vm_applet: applet.0,
     });
-    if request.default_selected {
+    if request.privileges.default_selected() {
         registry.set_default(Some(&aid));
     }
     Ok(())

@@ -3,6 +3,9 @@
 //! and §4.1–§4.7).
 //!
 //! - Selection with SELECT FILE by DF name (§4.5.2): the AID in the command may be partial;
+//!   only SELECTABLE instances match (GlobalPlatform 2.3.1 §5.3: an INSTALLED or LOCKED
+//!   application is answered as absent, `6A82`, as is every applet but the issuer security
+//!   domain on a CARD_LOCKED or TERMINATED card);
 //!   P2's occurrence bits pick the first, last, next or previous matching instance in install
 //!   order. No match sends the SELECT to the applet already active on the channel, or is
 //!   answered `6A82` when there is none. A candidate that is not `MultiSelectable` while its
@@ -77,8 +80,13 @@ impl Router<'_> {
             channel,
             protocol: self.protocol,
             rng: &mut *self.rng,
-            registry: &*self.registry,
+            registry: &mut *self.registry,
             channels: Some(&self.session.channels),
+            gp: Some(crate::gp::Slots {
+                load: &mut self.session.gp_load,
+                queue: Vec::new(),
+                caller: Vec::new(),
+            }),
         }
     }
 
@@ -137,7 +145,8 @@ impl Router<'_> {
             .matching(partial)
             .map(|a| Selected::Applet(AppletId(a.vm_applet)))
             .collect();
-        if self.installer && installer::AID.starts_with(partial) {
+        let card_open = !self.registry.card_life_cycle().only_isd();
+        if self.installer && card_open && installer::AID.starts_with(partial) {
             found.push(Selected::Installer);
         }
         let current = self.session.channels.selected(channel);
@@ -332,8 +341,18 @@ impl Router<'_> {
         rt.reselecting = selection == Some(true);
         let outcome = vm.process(applet, &mut rt);
         let data = std::mem::take(&mut rt.response);
+        let requests = rt.take_requests();
         self.vm = Some(vm);
-        let reply = ResponseApdu::new(data, StatusWord(outcome.status_word()));
+        let mut reply = ResponseApdu::new(data, StatusWord(outcome.status_word()));
+        // A security domain's content changes happen once its process() has returned
+        // normally (an ISOException with 9000 answers the same to the terminal), and are
+        // dropped when it threw.
+        let normal = matches!(outcome, Outcome::Completed(_) | Outcome::Iso(0x9000));
+        if normal && !requests.is_empty() {
+            if let Err(sw) = self.carry_out(requests, channel) {
+                reply = ResponseApdu::status(sw);
+            }
+        }
         let out = crate::outgoing::deliver_applet(self.protocol, command, channel, reply)?;
         self.session.pending = out.pending;
         Ok(out.response)

@@ -132,7 +132,7 @@ pub(crate) fn process(router: &mut Router<'_>, command: &CommandApdu, channel: u
                 _ => return status(StatusWord::WRONG_DATA),
             };
             let request = InstallRequest::new(class_aid, instance_aid, params);
-            match router.install(&request, channel) {
+            match router.content_install(&request, channel) {
                 Ok(()) => status(StatusWord::OK),
                 Err(e) => status(e.status_word()),
             }
@@ -142,7 +142,7 @@ pub(crate) fn process(router: &mut Router<'_>, command: &CommandApdu, channel: u
                 return status(StatusWord::WRONG_DATA);
             };
             for aid in aids {
-                if let Err(e) = router.delete_applet(aid, channel) {
+                if let Err(e) = router.content_delete_applet(aid, channel) {
                     return status(e.status_word());
                 }
             }
@@ -167,10 +167,11 @@ pub(crate) fn process(router: &mut Router<'_>, command: &CommandApdu, channel: u
 impl Router<'_> {
     fn load(&mut self, bytes: &[u8]) -> Result<(), content::ContentError> {
         let vm = self.vm.as_deref_mut().ok_or_else(no_vm)?;
-        content::load(vm, self.registry, bytes).map(|_| ())
+        content::load(vm, self.registry, bytes, &[]).map(|_| ())
     }
 
-    fn install(
+    /// Installs an applet instance, with the VM running `install()` for `channel`.
+    pub(crate) fn content_install(
         &mut self,
         request: &InstallRequest<'_>,
         channel: u8,
@@ -188,7 +189,12 @@ impl Router<'_> {
         result
     }
 
-    fn delete_applet(&mut self, aid: &[u8], channel: u8) -> Result<(), content::ContentError> {
+    /// Deletes an applet instance, with the VM running its uninstall for `channel`.
+    pub(crate) fn content_delete_applet(
+        &mut self,
+        aid: &[u8],
+        channel: u8,
+    ) -> Result<(), content::ContentError> {
         let vm = self.vm.take().ok_or_else(no_vm)?;
         let registry = &mut *self.registry;
         let context = content::Context {

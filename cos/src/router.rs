@@ -13,7 +13,9 @@
 //! 5. any other command on a closed channel — `6881` (JCRE 3.0.5 §4.7);
 //! 6. on a channel with an active applet, every other command goes to the applet's
 //!    `process` (JCRE 3.0.5 §4.7), except GET RESPONSE while the card holds response data
-//!    for the channel;
+//!    for the channel; an applet LOCKED since its selection, or any applet but the issuer
+//!    security domain on a CARD_LOCKED or TERMINATED card (GlobalPlatform 2.3.1 §5.1.1),
+//!    gets nothing and the command `6999` as with no active applet;
 //! 7. with no active applet, a proprietary class gets `6999` (JCRE 3.0.5 §4.7: "If there is
 //!    no active applet instance on the logical channel to be used for dispatching the
 //!    command, the Java Card RE shall respond to the APDU with status code 0x6999");
@@ -103,6 +105,10 @@ impl Router<'_> {
                 if self.has_pending(command, channel) {
                     return self.get_response(command, channel);
                 }
+                if !self.may_run(applet) {
+                    // Locked since it was selected, or the card is: as for no applet.
+                    return Err(CommandError::AppletSelectFailed);
+                }
                 self.dispatch(command, channel, applet, None)
             }
             Some(Selected::Installer) => {
@@ -113,6 +119,16 @@ impl Router<'_> {
             }
             None => self.card_command(command, channel),
         }
+    }
+
+    /// Whether the active `applet` may still receive commands: it is not LOCKED, and on a
+    /// CARD_LOCKED or TERMINATED card it is the issuer security domain.
+    fn may_run(&self, applet: jcos_vm::AppletId) -> bool {
+        self.registry
+            .applets()
+            .iter()
+            .find(|a| a.vm_applet == applet.0)
+            .is_none_or(|record| self.registry.may_be_selected(record))
     }
 
     /// Whether `command` is a GET RESPONSE for data the card holds for `channel`.

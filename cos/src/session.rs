@@ -18,6 +18,8 @@ pub(crate) struct Session {
     pub(crate) upload: Option<crate::installer::Upload>,
     /// Each channel's current files and security status in the file system.
     pub(crate) fs: crate::fs::FsSession,
+    /// A security domain's GlobalPlatform load in progress.
+    pub(crate) gp_load: Option<crate::gp::load_file::LoadSession>,
 }
 
 /// Response bytes the terminal has not fetched yet (ISO/IEC 7816-4:2005 clause 5.1.3, `61xx`).

@@ -6,7 +6,7 @@ use crate::fs::FileSystem;
 use serde::{Deserialize, Serialize};
 
 /// Version of [`CardState`]'s layout; an image holding another version is refused.
-pub(crate) const STATE_VERSION: u32 = 2;
+pub(crate) const STATE_VERSION: u32 = 3;
 
 /// Everything a card keeps across power cycles and `jcos` invocations.
 ///

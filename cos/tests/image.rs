@@ -19,16 +19,16 @@ fn hex(s: &str) -> Vec<u8> {
 }
 
 /// The image of a default (T=1) card, assembled by hand from the documented layout: the
-/// postcard payload is `02` (state version 2, a varint), `01` (variant T1 of Protocol) and `00`
-/// (no file system); the checksum is SHA-256("\x02\x01\x00") computed outside jcos.
+/// postcard payload is `03` (state version 3, a varint), `01` (variant T1 of Protocol) and `00`
+/// (no file system); the checksum is SHA-256("\x03\x01\x00") computed outside jcos.
 fn default_image_bytes() -> Vec<u8> {
     let mut b = b"JCOSCARD".to_vec();
     b.extend(hex("0001"));
     b.extend(hex("0000000000000003"));
     b.extend(hex(
-        "27c481628200c5ed2467af54a9a4128daede2cd8afe1acc2670a104645381067",
+        "fbf7dfa6d256e8d6cae164fda0e5623d454501de0cdd56c2d8fbed4df1523d07",
     ));
-    b.extend(hex("020100"));
+    b.extend(hex("030100"));
     b
 }
 
@@ -81,13 +81,13 @@ fn hand_made_image_opens() {
     let card = Card::open_image(&path).unwrap();
     assert_eq!(card.config(), &CardConfig::default());
     assert!(!card.is_powered());
-    // The T=0 variant: payload 02 00 00, checksum computed outside jcos.
+    // The T=0 variant: payload 03 00 00, checksum computed outside jcos.
     let mut b = b"JCOSCARD".to_vec();
     b.extend(hex("0001 0000000000000003"));
     b.extend(hex(
-        "070b13c004e9475fa155cd84d90de9f87db1b7dea6707329638a6ce66043d246",
+        "3e4479e6b5a0a3bed1440325ca4bb09327a1dfb39c28bdd59de53a687ade0105",
     ));
-    b.extend(hex("020000"));
+    b.extend(hex("030000"));
     std::fs::write(&path, b).unwrap();
     assert_eq!(Card::open_image(&path).unwrap().config(), &t0());
 }
@@ -260,11 +260,20 @@ fn undecodable_payloads_are_refused() {
 
 #[test]
 fn unsupported_state_version_is_refused() {
-    let err = open_refused(&image_with_payload(&[0x03, 0x01, 0x00]));
+    let err = open_refused(&image_with_payload(&[0x04, 0x01, 0x00]));
     assert!(
-        matches!(err, ImageError::UnsupportedState { version: 3, .. }),
+        matches!(err, ImageError::UnsupportedState { version: 4, .. }),
         "{err:?}"
     );
+    // An image of the layout before GlobalPlatform (state version 2) is refused by name.
+    let err = open_refused(&image_with_payload(&[0x02, 0x01, 0x00]));
+    assert!(
+        matches!(err, ImageError::UnsupportedState { version: 2, .. }),
+        "{err:?}"
+    );
+    assert!(err
+        .to_string()
+        .contains("card state version 2 is not supported"));
 }
 
 #[test]

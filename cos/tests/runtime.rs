@@ -68,7 +68,7 @@ fn an_installed_applet_is_selected_and_processes_commands() {
         return;
     };
     let record = card.registry().applet(&hex(OPS)).unwrap();
-    assert_eq!(record.life_cycle, LifeCycle::Selectable);
+    assert_eq!(record.life_cycle, LifeCycle::SELECTABLE);
     assert_eq!(record.package_aid, hex("F04A434F531001"));
     assert_eq!(send(&mut card, &select(OPS)), hex("9000"));
     // The first arith command of the golden ops session and its expected answer.

@@ -2,7 +2,9 @@
 //! (ARCHITECTURE "Layout": current APDU, selected applet, registry look-ups, context switches).
 //!
 //! The COS implements [`Runtime`]; the VM calls it from natives (APDU transfer,
-//! `selectingApplet`, `lookupAID`, random numbers) and never stores it.
+//! `selectingApplet`, `lookupAID`, random numbers) and never stores it. Security domains
+//! reach the card's GlobalPlatform registry and content management through
+//! [`Runtime::card_manager`] (`jcos.framework.CardManager`).
 
 /// The command APDU being processed, as the card's router decoded it (ISO 7816-3/4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,4 +67,51 @@ pub trait Runtime {
         let _ = aid;
         false
     }
+
+    /// The card's GlobalPlatform content management for the applet instance `caller`, when
+    /// it holds the Security Domain privilege; `None` otherwise (the natives then throw
+    /// `SecurityException`). A card without GlobalPlatform has none.
+    fn card_manager(&mut self, caller: &[u8]) -> Option<&mut dyn CardManager> {
+        let _ = caller;
+        None
+    }
+}
+
+/// A status word an ISO/GP command answers with (`ISOException` reason).
+pub type Sw = u16;
+
+/// The GlobalPlatform registry and content management of a card, as a security domain
+/// sees it (`jcos.framework.CardManager`, GlobalPlatform Card Specification 2.3.1 §9 and
+/// §11). Queries answer at once; content changes that need the VM (load, install, delete)
+/// are checked at once and carried out by the card after the security domain's `process`
+/// returns normally. Errors are the status words of the contract.
+pub trait CardManager {
+    /// The value of the GET STATUS record (inside `E3`) of entry `index` of `kind` (GET
+    /// STATUS P1: `80` ISD, `40` applications, `20` load files, `10` load files and
+    /// modules); `None` past the last entry.
+    fn status_entry(&self, kind: u8, index: usize) -> Option<Vec<u8>>;
+
+    /// The card life cycle state (`01`, `07`, `0F`, `7F`, `FF`).
+    fn card_state(&self) -> u8;
+
+    /// Sets the card life cycle state.
+    fn set_card_state(&mut self, state: u8) -> Result<(), Sw>;
+
+    /// The life cycle state of the application with this instance AID.
+    fn application_state(&self, aid: &[u8]) -> Result<u8, Sw>;
+
+    /// Sets the life cycle state of the application with this instance AID.
+    fn set_application_state(&mut self, aid: &[u8], state: u8) -> Result<(), Sw>;
+
+    /// INSTALL [for load]: starts a load session.
+    fn install_for_load(&mut self, data: &[u8]) -> Result<(), Sw>;
+
+    /// LOAD: one block of the load file.
+    fn load(&mut self, data: &[u8], block: u8, last: bool) -> Result<(), Sw>;
+
+    /// INSTALL [for install] and/or [for make selectable] (`p1` is INSTALL's P1).
+    fn install(&mut self, data: &[u8], p1: u8) -> Result<(), Sw>;
+
+    /// DELETE of an application or a load file (and its applications when `related`).
+    fn delete(&mut self, data: &[u8], related: bool) -> Result<(), Sw>;
 }

@@ -30,6 +30,8 @@ fn package_aids_and_versions() {
         ("javacard/security", "A0000000620102", "1.6"),
         ("javacardx/crypto", "A0000000620201", "1.6"),
         ("org/globalplatform", "A00000015100", "1.6"),
+        // jcos's own API, under the jcos RID F04A434F53 (docs/converter.md).
+        ("jcos/framework", "F04A434F5301", "1.1"),
     ] {
         let p = api
             .package_by_name(name)
@@ -50,7 +52,8 @@ fn package_aids_and_versions() {
     );
     assert_eq!(api.javacard.packages.len(), 18);
     assert_eq!(api.globalplatform.packages.len(), 1);
-    assert_eq!(api.views().len(), 19);
+    assert_eq!(api.jcos.packages.len(), 1);
+    assert_eq!(api.views().len(), 20);
     assert_eq!(
         api.package_by_name("java/lang").unwrap().export_format,
         FormatVersion::V2_1

@@ -1,5 +1,6 @@
-//! The built-in API tables: Java Card 3.0.5 and GlobalPlatform 1.6 packages (AIDs, versions,
-//! class, method and field tokens, descriptors, constants), embedded from `vm/api/*.json`.
+//! The built-in API tables: Java Card 3.0.5, GlobalPlatform 1.6 and jcos.framework 1.1
+//! packages (AIDs, versions, class, method and field tokens, descriptors, constants),
+//! embedded from `vm/api/*.json`.
 //!
 //! The tables are parsed once, on first use. Each package converts to the same
 //! [`PackageView`] as a user package's export file, so the linker resolves references to
@@ -25,6 +26,7 @@ pub use table::{ApiClass, ApiField, ApiMethod, ApiPackage, ApiTable};
 
 const JAVACARD_JSON: &str = include_str!("../../api/javacard-3.0.5.json");
 const GLOBALPLATFORM_JSON: &str = include_str!("../../api/globalplatform-1.6.json");
+const JCOS_JSON: &str = include_str!("../../api/jcos-framework.json");
 
 /// A built-in table that does not match the expected schema.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,6 +45,8 @@ pub struct Api {
     pub javacard: ApiTable,
     /// The GlobalPlatform 1.6 packages.
     pub globalplatform: ApiTable,
+    /// `jcos.framework`, the card operating system's own services.
+    pub jcos: ApiTable,
     views: Vec<PackageView>,
 }
 
@@ -55,15 +59,18 @@ pub fn builtin() -> Result<&'static Api, &'static ApiError> {
 fn load() -> Result<Api, ApiError> {
     let javacard = ApiTable::from_json("javacard-3.0.5.json", JAVACARD_JSON)?;
     let globalplatform = ApiTable::from_json("globalplatform-1.6.json", GLOBALPLATFORM_JSON)?;
+    let jcos = ApiTable::from_json("jcos-framework.json", JCOS_JSON)?;
     let views = javacard
         .packages
         .iter()
         .chain(&globalplatform.packages)
+        .chain(&jcos.packages)
         .map(export_view)
         .collect();
     Ok(Api {
         javacard,
         globalplatform,
+        jcos,
         views,
     })
 }
@@ -79,12 +86,13 @@ fn internal_form(name: &str) -> String {
 }
 
 impl Api {
-    /// Every built-in package, Java Card first.
+    /// Every built-in package: Java Card, then GlobalPlatform, then jcos.
     pub fn packages(&self) -> impl Iterator<Item = &ApiPackage> {
         self.javacard
             .packages
             .iter()
             .chain(&self.globalplatform.packages)
+            .chain(&self.jcos.packages)
     }
 
     /// The views of every built-in package, in the order of [`Api::packages`].

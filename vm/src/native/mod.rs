@@ -1,4 +1,5 @@
-//! The API implemented in Rust: `java.lang` and `javacard.framework` (Java Card 3.0.5 API).
+//! The API implemented in Rust: `java.lang` and `javacard.framework` (Java Card 3.0.5 API),
+//! the crypto packages ([`crypto`]) and `jcos.framework` ([`jcos`]).
 //!
 //! Each native method has a [`NativeId`]; [`binding`] maps the declaring class, name and
 //! descriptor of an API method to it, so the linker turns the API tables' tokens into native
@@ -11,6 +12,7 @@ pub mod builtin;
 pub mod crypto;
 mod exceptions;
 mod framework;
+pub mod jcos;
 mod jcre;
 mod pin;
 mod system;
@@ -55,6 +57,8 @@ macro_rules! natives {
             $( $(#[$doc])* $id, )*
             /// A `javacard.security` or `javacardx.crypto` native, bound in [`crypto`].
             Crypto(crypto::CryptoNative),
+            /// A `jcos.framework` native, bound in [`jcos`].
+            Jcos(jcos::JcosNative),
         }
 
         /// Declaring class, name, descriptor and native of every native method.
@@ -69,6 +73,7 @@ macro_rules! natives {
                 match self {
                     $( NativeId::$id => $nargs, )*
                     NativeId::Crypto(c) => c.nargs(),
+                    NativeId::Jcos(j) => j.nargs(),
                 }
             }
         }
@@ -318,6 +323,7 @@ pub fn binding(class: &str, name: &str, descriptor: &str) -> Option<NativeId> {
         .find(|(c, n, d, _)| *c == class && *n == name && *d == descriptor)
         .map(|b| b.3)
         .or_else(|| crypto::binding(class, name, descriptor).map(NativeId::Crypto))
+        .or_else(|| jcos::binding(class, name, descriptor).map(NativeId::Jcos))
 }
 
 /// Runs native `id` with argument words `args` on behalf of context `ctx`.
@@ -453,6 +459,7 @@ pub fn invoke(
         | N::PinUpdate => pin::invoke(env, id, &a, ctx),
 
         N::Crypto(c) => crypto::invoke(env, c, &a, ctx),
+        N::Jcos(j) => jcos::invoke(env, j, &a, ctx),
     }
 }
 

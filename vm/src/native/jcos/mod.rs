@@ -1,0 +1,111 @@
+//! `jcos.framework` (package AID `F04A434F5301`): the card operating system's own services
+//! for applets, declared in `vm/api/jcos-framework.json`.
+//!
+//! - [`system`]: `JcosSystem`, the framework's version;
+//! - [`card_manager`]: `CardManager`, the GlobalPlatform registry and content management of
+//!   security domains, forwarded to the card through [`crate::runtime::CardManager`].
+//!
+//! Every method is a static native; a method of the table without a binding here links as
+//! missing and traps when called.
+
+pub mod card_manager;
+mod system;
+
+use super::{Args, NativeRet};
+use crate::heap::ContextId;
+use crate::interp::{Env, Fault};
+
+/// The package's name in the API tables.
+pub const PACKAGE: &str = "jcos/framework";
+/// The package's AID.
+pub const PACKAGE_AID: [u8; 6] = [0xF0, 0x4A, 0x43, 0x4F, 0x53, 0x01];
+
+macro_rules! jcos_natives {
+    ($( $(#[$doc:meta])* $id:ident = $class:literal, $name:literal, $desc:literal, $nargs:literal; )*) => {
+        /// A `jcos.framework` native method.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum JcosNative {
+            $( $(#[$doc])* $id, )*
+        }
+
+        /// Declaring class, name, descriptor and native of every `jcos.framework` native.
+        pub const BINDINGS: &[(&str, &str, &str, JcosNative)] = &[
+            $( ($class, $name, $desc, JcosNative::$id), )*
+        ];
+
+        impl JcosNative {
+            /// Argument words (all are static).
+            #[inline]
+            pub fn nargs(self) -> u8 {
+                match self {
+                    $( JcosNative::$id => $nargs, )*
+                }
+            }
+        }
+    };
+}
+
+jcos_natives! {
+    /// `JcosSystem.getVersion()`.
+    GetVersion = "jcos/framework/JcosSystem", "getVersion", "()S", 0;
+    /// `CardManager.getStatusEntry(byte, short, byte[], short)`.
+    GetStatusEntry = "jcos/framework/CardManager", "getStatusEntry", "(BS[BS)S", 4;
+    /// `CardManager.getCardState()`.
+    GetCardState = "jcos/framework/CardManager", "getCardState", "()B", 0;
+    /// `CardManager.setCardState(byte)`.
+    SetCardState = "jcos/framework/CardManager", "setCardState", "(B)V", 1;
+    /// `CardManager.getApplicationState(byte[], short, byte)`.
+    GetApplicationState = "jcos/framework/CardManager", "getApplicationState", "([BSB)B", 3;
+    /// `CardManager.setApplicationState(byte[], short, byte, byte)`.
+    SetApplicationState = "jcos/framework/CardManager", "setApplicationState", "([BSBB)V", 4;
+    /// `CardManager.installForLoad(byte[], short, short)`.
+    InstallForLoad = "jcos/framework/CardManager", "installForLoad", "([BSS)V", 3;
+    /// `CardManager.load(byte[], short, short, byte, boolean)`.
+    Load = "jcos/framework/CardManager", "load", "([BSSBZ)V", 5;
+    /// `CardManager.install(byte[], short, short, byte)`.
+    Install = "jcos/framework/CardManager", "install", "([BSSB)V", 4;
+    /// `CardManager.delete(byte[], short, short, boolean)`.
+    Delete = "jcos/framework/CardManager", "delete", "([BSSZ)V", 4;
+}
+
+/// The `jcos.framework` native implementing `class.name descriptor`.
+pub fn binding(class: &str, name: &str, descriptor: &str) -> Option<JcosNative> {
+    BINDINGS
+        .iter()
+        .find(|(c, n, d, _)| *c == class && *n == name && *d == descriptor)
+        .map(|b| b.3)
+}
+
+/// Runs `jcos.framework` native `id` on behalf of context `ctx`.
+pub(super) fn invoke(
+    env: &mut Env<'_>,
+    id: JcosNative,
+    a: &Args<'_>,
+    ctx: ContextId,
+) -> Result<NativeRet, Fault> {
+    match id {
+        JcosNative::GetVersion => Ok(system::version()),
+        _ => card_manager::invoke(env, id, a, ctx),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bindings_match_the_api_table() {
+        let api = crate::api::builtin().unwrap();
+        let pkg = api.package_by_aid(&PACKAGE_AID).unwrap();
+        assert_eq!(pkg.name, PACKAGE);
+        for (class, name, desc, id) in BINDINGS {
+            let view = api.view_by_name(PACKAGE).unwrap();
+            let c = view.class_by_name(class).unwrap();
+            let m = c.method_by_name(name, desc).unwrap();
+            // Static methods only: no `this`.
+            assert_eq!(m.access & 0x0008, 0x0008, "{class}.{name} is static");
+            let words = crate::native::builtin::descriptor_arg_words(desc).unwrap();
+            assert_eq!(usize::from(id.nargs()), words, "{class}.{name}{desc}");
+        }
+    }
+}
