@@ -205,29 +205,27 @@ impl Card {
         }
     }
 
-    /// Arms a tear: after `writes` more persistent writes of the VM complete, the power is
-    /// cut during the next one, which does not happen. The command in progress stops at
-    /// once, the card answers nothing ([`Card::transmit`] returns no bytes), and what the
-    /// NVM held at that instant is what the image keeps; the next power-up rolls back an
-    /// interrupted transaction (JCRE 3.0.5 §7.6.2). On a card with a file system, its
-    /// commands' writes count too (the file system's own counter): a torn file-system command
-    /// leaves the file system as it was before it. A card with neither has no persistent
-    /// writes to tear.
+    /// Arms a tear: after `writes` more persistent writes of the card complete, the power is
+    /// cut during the next one, which does not happen. The heap's writes and the file
+    /// system's count in one sequence (see [`crate::fs::sync_tear`]). The command in progress
+    /// stops at once, the card answers nothing ([`Card::transmit`] returns no bytes), and
+    /// what the NVM held at that instant is what the image keeps; the next power-up rolls
+    /// back an interrupted transaction (JCRE 3.0.5 §7.6.2), and a torn file-system command
+    /// leaves the file system as it was before it. The card is powered first, so that the
+    /// power-up does not spend the tear.
     pub fn arm_tear(&mut self, writes: u64) {
+        if self.session.is_none() {
+            self.power_on();
+        }
+        let heap = self
+            .vm
+            .as_ref()
+            .map_or(0, |vm| vm.heap().persistent_writes());
         if let Some(vm) = self.vm.as_mut() {
             vm.arm_tear(writes);
         }
-        // The file system counts its own writes (each command's are committed all or
-        // nothing); its tear lives in the power session, so the card is powered for it.
-        if self.state.fs.is_some() {
-            if self.session.is_none() {
-                self.power_on();
-            }
-            if let Some(session) = self.session.as_mut() {
-                session
-                    .fs
-                    .arm_tear(usize::try_from(writes).unwrap_or(usize::MAX));
-            }
+        if let Some(session) = self.session.as_mut() {
+            session.fs.arm_tear(writes, heap);
         }
     }
 
@@ -334,10 +332,12 @@ impl Card {
             // to load, which it reports per command.
             let _ = self.ensure_vm();
         }
+        crate::fs::sync_tear(self.session.as_mut().map(|s| &mut s.fs), self.vm.as_mut());
         let response = match self.router() {
             Some(mut router) => router.process(apdu).to_bytes(),
             None => Vec::new(),
         };
+        crate::fs::sync_tear(self.session.as_mut().map(|s| &mut s.fs), self.vm.as_mut());
         if self.power_lost() {
             // What the NVM held when the power failed is what the image keeps; the next
             // power-up recovers from it.

@@ -177,7 +177,10 @@ impl Router<'_> {
         let Some(candidate) = self.candidate(command, channel) else {
             // Step 4: no match goes to the active applet, or is the card's own SELECT.
             return match current {
-                Some(Selected::Applet(applet)) => self.dispatch(command, channel, applet, None),
+                Some(Selected::Applet(applet)) if self.may_run(applet) => {
+                    self.dispatch(command, channel, applet, None)
+                }
+                Some(Selected::Applet(_)) => self.card_select(command, channel),
                 Some(Selected::Installer) => self.installer_command(command, channel),
                 None => self.card_select(command, channel),
             };

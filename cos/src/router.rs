@@ -123,7 +123,7 @@ impl Router<'_> {
 
     /// Whether the active `applet` may still receive commands: it is not LOCKED, and on a
     /// CARD_LOCKED or TERMINATED card it is the issuer security domain.
-    fn may_run(&self, applet: jcos_vm::AppletId) -> bool {
+    pub(crate) fn may_run(&self, applet: jcos_vm::AppletId) -> bool {
         self.registry
             .applets()
             .iter()

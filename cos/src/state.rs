@@ -5,7 +5,10 @@ use crate::card::CardConfig;
 use crate::fs::FileSystem;
 use serde::{Deserialize, Serialize};
 
-/// Version of [`CardState`]'s layout; an image holding another version is refused.
+/// Version of [`CardState`]'s layout and of the content stored after it; an image holding
+/// another version is refused. 3: the registry keeps GlobalPlatform life cycles,
+/// privileges, associated security domains and the card life cycle, and the VM's built-in
+/// classes include `jcos.framework` (so the class numbers of loaded packages moved).
 pub(crate) const STATE_VERSION: u32 = 3;
 
 /// Everything a card keeps across power cycles and `jcos` invocations.
