@@ -3,6 +3,7 @@
 //! names, or `NO_SUCH_ALGORITHM`.
 
 use super::alg::aead::AeadAlg;
+use super::alg::checksum::CrcAlg;
 use super::alg::digest::HashAlg;
 use super::alg::rsa::{CipherPad, SigPad};
 use super::alg::sym::{Mode, Pad};
@@ -185,8 +186,9 @@ pub fn cipher(alg: i8) -> CryptoResult<CipherKind> {
         8 => B(D, Mode::Ecb, Pad::Pkcs5),
         10 => CipherKind::Rsa(CipherPad::Pkcs1),
         12 => CipherKind::Rsa(CipherPad::NoPad),
-        13 => B(A, Mode::Cbc, Pad::None),
-        14 => B(A, Mode::Ecb, Pad::None),
+        // The 192- and 256-bit variants name the key size, which the key already fixes.
+        13 | 18 | 20 => B(A, Mode::Cbc, Pad::None),
+        14 | 19 | 21 => B(A, Mode::Ecb, Pad::None),
         15 => CipherKind::Rsa(CipherPad::Oaep(HashAlg::Sha1)),
         22 => B(A, Mode::Cbc, Pad::M1),
         23 => B(A, Mode::Cbc, Pad::M2),
@@ -290,5 +292,82 @@ pub fn agreement(alg: i8) -> CryptoResult<AgreementKind> {
         3 | 4 => Ok(AgreementKind::X),
         6 => Ok(AgreementKind::Xy),
         _ => Err(CryptoError::NoSuchAlgorithm),
+    }
+}
+
+/// `MessageDigest.ALG_*` value `alg`.
+pub fn digest(alg: i8) -> CryptoResult<HashAlg> {
+    HashAlg::from_jc(alg).ok_or(CryptoError::NoSuchAlgorithm)
+}
+
+/// `RandomData.ALG_*` value `alg`: every generator the 3.0.5 API names draws from the
+/// runtime's random source (`ALG_PSEUDO_RANDOM` and `ALG_FAST` through a seedable generator).
+pub fn random(alg: i8) -> CryptoResult<i8> {
+    if (1..=6).contains(&alg) {
+        Ok(alg)
+    } else {
+        Err(CryptoError::NoSuchAlgorithm)
+    }
+}
+
+/// `Checksum.ALG_*` value `alg`.
+pub fn checksum(alg: i8) -> CryptoResult<CrcAlg> {
+    match alg {
+        1 => Ok(CrcAlg::Crc16),
+        2 => Ok(CrcAlg::Crc32),
+        _ => Err(CryptoError::NoSuchAlgorithm),
+    }
+}
+
+/// `KeyPair.ALG_*` value `alg` (RSA, RSA with a CRT private key, EC over F(p)).
+pub fn key_pair(alg: i8) -> CryptoResult<i8> {
+    match alg {
+        1 | 2 | 5 => Ok(alg),
+        _ => Err(CryptoError::NoSuchAlgorithm),
+    }
+}
+
+/// The `KeyBuilder.TYPE_*` value that `KeyBuilder.buildKey(algorithmicKeyType,
+/// keyMemoryType, ..)` names: `alg_type` a `KeyBuilder.ALG_TYPE_*` value, `memory` a
+/// `JCSystem.MEMORY_TYPE_*` value (public keys are persistent only).
+pub fn key_type(alg_type: i8, memory: i8) -> CryptoResult<i8> {
+    // (persistent, transient on reset, transient on deselect); 0 where the API has no type.
+    let types: [i8; 3] = match alg_type {
+        1 => [3, 1, 2],
+        2 => [15, 13, 14],
+        7 => [11, 0, 0],
+        8 => [12, 30, 31],
+        9 => [21, 19, 20],
+        11 => [4, 0, 0],
+        12 => [5, 22, 23],
+        13 => [6, 24, 25],
+        _ => [0; 3],
+    };
+    usize::try_from(memory)
+        .ok()
+        .and_then(|m| types.get(m).copied())
+        .filter(|t| *t != 0)
+        .ok_or(CryptoError::NoSuchAlgorithm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn algorithmic_key_types_name_the_keybuilder_types() {
+        // KeyBuilder.ALG_TYPE_AES (2) with JCSystem.MEMORY_TYPE_PERSISTENT (0),
+        // MEMORY_TYPE_TRANSIENT_RESET (1) and MEMORY_TYPE_TRANSIENT_DESELECT (2) are TYPE_AES (15),
+        // TYPE_AES_TRANSIENT_RESET (13) and TYPE_AES_TRANSIENT_DESELECT (14).
+        assert_eq!(key_type(2, 0), Ok(15));
+        assert_eq!(key_type(2, 1), Ok(13));
+        assert_eq!(key_type(2, 2), Ok(14));
+        // ALG_TYPE_RSA_CRT_PRIVATE (13), transient on deselect: TYPE_RSA_CRT_PRIVATE_TRANSIENT_DESELECT (25).
+        assert_eq!(key_type(13, 2), Ok(25));
+        // ALG_TYPE_EC_FP_PUBLIC (7) has no transient type; ALG_TYPE_DSA_PUBLIC (3) no support.
+        assert_eq!(key_type(7, 1), Err(CryptoError::NoSuchAlgorithm));
+        assert_eq!(key_type(3, 0), Err(CryptoError::NoSuchAlgorithm));
+        assert_eq!(key_type(2, 3), Err(CryptoError::NoSuchAlgorithm));
+        assert_eq!(key_type(2, -1), Err(CryptoError::NoSuchAlgorithm));
     }
 }

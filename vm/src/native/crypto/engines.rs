@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use super::alg::aead;
-use super::alg::checksum::{self, CrcAlg};
+use super::alg::checksum;
 use super::alg::digest::{HashAlg, Hasher};
 use super::alg::rng::{Prng, SourceRng};
 use super::alg::sym::{self, BlockAlg, Mode, Pad};
@@ -234,7 +234,7 @@ pub(super) fn invoke(
     match id {
         N::DigestGetInstance | N::DigestGetInitialized | N::DigestOpen => {
             let alg = a.byte(0)?;
-            HashAlg::from_jc(alg).ok_or(CryptoError::NoSuchAlgorithm)?;
+            consts::digest(alg)?;
             let class = if id == N::DigestOpen {
                 "javacard/security/InitializedMessageDigest$OneShot"
             } else {
@@ -243,10 +243,7 @@ pub(super) fn invoke(
             create(env, class, [alg, 0, 0, 0], ctx)
         }
         N::RandomGetInstance | N::RandomOpen => {
-            let alg = a.byte(0)?;
-            if !(1..=6).contains(&alg) {
-                return Err(CryptoError::NoSuchAlgorithm.into());
-            }
+            let alg = consts::random(a.byte(0)?)?;
             let class = if id == N::RandomOpen {
                 "javacard/security/RandomData$OneShot"
             } else {
@@ -301,9 +298,7 @@ pub(super) fn invoke(
         }
         N::ChecksumGetInstance => {
             let alg = a.byte(0)?;
-            if !(1..=2).contains(&alg) {
-                return Err(CryptoError::NoSuchAlgorithm.into());
-            }
+            consts::checksum(alg)?;
             create(env, "jcos/crypto/ChecksumImpl", [alg, 0, 0, 0], ctx)
         }
         _ => {
@@ -420,11 +415,7 @@ fn instance(
         // ------------------------------------------------------------ Checksum
         N::ChecksumInit => {
             let v = read(env, a.obj(1)?, a.short(2)?, a.short(3)?, ctx)?;
-            let alg = if field(env, this, 0)? == 1 {
-                CrcAlg::Crc16
-            } else {
-                CrcAlg::Crc32
-            };
+            let alg = consts::checksum(field(env, this, 0)?)?;
             if v.len() != alg.len() {
                 return Err(CryptoError::IllegalValue.into());
             }
@@ -435,11 +426,7 @@ fn instance(
             Ok(NativeRet::Void)
         }
         N::ChecksumUpdate | N::ChecksumDoFinal => {
-            let alg = if field(env, this, 0)? == 1 {
-                CrcAlg::Crc16
-            } else {
-                CrcAlg::Crc32
-            };
+            let alg = consts::checksum(field(env, this, 0)?)?;
             let data = read(env, a.obj(1)?, a.short(2)?, a.short(3)?, ctx)?;
             let (init, mut acc) = match env.jcre.crypto.states.remove(&this) {
                 Some(State::Checksum(i, d)) => (i, d),

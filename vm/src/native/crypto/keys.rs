@@ -11,6 +11,7 @@ use super::alg::ec::{self, Curve, Domain};
 use super::alg::rng::SourceRng;
 use super::alg::{rsa as rsa_alg, CryptoError};
 use super::classes::IMPLS;
+use super::consts;
 use super::{read, short_ret, write, Component, CryptoNative};
 use crate::heap::{ArrayData, Body, ContextId, Memory, ObjRef};
 use crate::interp::{Env, Fault, VmException, SYSTEM_NO_RESOURCE};
@@ -91,7 +92,7 @@ impl KeyKind {
     }
 
     /// Whether `bits` is a size jcos supports for this kind.
-    fn size_ok(self, bits: u16) -> bool {
+    pub(super) fn size_ok(self, bits: u16) -> bool {
         match self {
             KeyKind::Des => matches!(bits, 64 | 128 | 192),
             KeyKind::Aes => matches!(bits, 128 | 192 | 256),
@@ -386,9 +387,10 @@ pub(super) fn invoke(
         N::BuildKey => Ok(NativeRet::Word(
             build(env, a.byte(0)?, a.short(1)?, ctx)?.word(),
         )),
-        N::BuildKeyAlg => Ok(NativeRet::Word(
-            build(env, a.byte(0)?, a.short(2)?, ctx)?.word(),
-        )),
+        N::BuildKeyAlg => {
+            let ty = consts::key_type(a.byte(0)?, a.byte(1)?)?;
+            Ok(NativeRet::Word(build(env, ty, a.short(2)?, ctx)?.word()))
+        }
         N::BuildKeyShared => {
             let ty = a.byte(0)?;
             let shared = a.obj(2)?;
@@ -406,6 +408,7 @@ pub(super) fn invoke(
             let this = a.obj(0)?;
             let alg = a.byte(1)?;
             let bits = a.short(2)?;
+            consts::key_pair(alg)?;
             let (pub_ty, priv_ty) = match alg {
                 KP_RSA => (4, 5),
                 KP_RSA_CRT => (4, 6),

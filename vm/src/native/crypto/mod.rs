@@ -8,13 +8,16 @@
 //!   transient per `KeyBuilder` type) written through the heap's journaled write path;
 //! - [`engines`]: `MessageDigest`, `Signature`, `Cipher`, `AEADCipher`, `KeyAgreement`,
 //!   `RandomData`, `Checksum`, with their run-time state in [`Engines`];
-//! - [`consts`]: which algorithm constants are supported;
-//! - [`bench`]: the figures of `jcos bench crypto`.
+//! - [`consts`]: which algorithm constants are supported.
+//!
+//! `docs/crypto.md` tabulates every constant with its status; `doc_table` holds the table to
+//! this code.
 
 pub mod alg;
-pub mod bench;
 pub mod classes;
 pub mod consts;
+#[cfg(test)]
+mod doc_table;
 mod engines;
 mod keys;
 

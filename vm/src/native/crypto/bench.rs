@@ -1,1 +1,0 @@
-//! Figures for `jcos bench crypto`, measured on the algorithm layer the natives call.
