@@ -17,6 +17,7 @@ import javacard.security.HMACKey;
 import javacard.security.Key;
 import javacard.security.KeyAgreement;
 import javacard.security.KeyBuilder;
+import javacard.security.KeyPair;
 import javacard.security.MessageDigest;
 import javacard.security.PrivateKey;
 import javacard.security.RSAPrivateCrtKey;
@@ -54,6 +55,9 @@ import javacardx.crypto.Cipher;
  *       ciphertext and tag, or the plaintext and 01 if the tag verifies (00 if not).</li>
  *   <li>AGREE (INS 50): P1 a KeyAgreement algorithm, P2 a private key slot; the input is the
  *       other party's public value; answers the secret.</li>
+ *   <li>GEN_PAIR (INS 56): P1 a KeyPair algorithm (01 RSA, 02 RSA CRT, 05 EC over F(p)); the
+ *       input is the two-byte key length; generates a key pair into the public slot (04 or 08)
+ *       and the private slot (05, 06 or 07) and answers the public key's size.</li>
  *   <li>BENCH (INS 70): P1 the operation (01 AES-128 CBC encryption, 02 SHA-256, 03 RSA sign
  *       with SHA-256 PKCS#1, 04 RSA verify of the signature made last, 05 ECDSA P-256 sign
  *       with SHA-256), P2 the key slot; the input is a two-byte count and the data (for 04, the
@@ -79,6 +83,7 @@ public class CryptoKat extends Applet {
     private static final byte INS_CIPHER = 0x40;
     private static final byte INS_AEAD = 0x44;
     private static final byte INS_AGREE = 0x50;
+    private static final byte INS_GEN_PAIR = 0x56;
     private static final byte INS_BENCH = 0x70;
 
     private static final byte SLOT_AES = 1;
@@ -258,6 +263,8 @@ public class CryptoKat extends Applet {
                 agreement.init((PrivateKey) key(p2));
                 return agreement.generateSecret(in, (short) 0, n, out, (short) 0);
             }
+            case INS_GEN_PAIR:
+                return generate(p1, Util.getShort(in, (short) 0));
             case INS_BENCH:
                 return bench(p1, p2, n);
             default:
@@ -357,6 +364,18 @@ public class CryptoKat extends Applet {
             default:
                 ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
         }
+    }
+
+    private short generate(byte alg, short bits) {
+        KeyPair pair = new KeyPair(alg, bits);
+        pair.genKeyPair();
+        byte publicSlot = alg == KeyPair.ALG_EC_FP ? SLOT_EC_PUBLIC : SLOT_RSA_PUBLIC;
+        byte privateSlot = alg == KeyPair.ALG_EC_FP ? SLOT_EC_PRIVATE
+                : (alg == KeyPair.ALG_RSA ? SLOT_RSA_PRIVATE : SLOT_RSA_CRT);
+        keys[publicSlot] = pair.getPublic();
+        keys[privateSlot] = pair.getPrivate();
+        Util.setShort(out, (short) 0, keys[publicSlot].getSize());
+        return 2;
     }
 
     private short random(byte alg, byte p2) {
