@@ -113,8 +113,9 @@ fn the_card_tear_cuts_a_file_system_command_and_keeps_the_old_state() {
     assert!(!card.is_powered());
     assert_eq!(card.transmit(&hexb("00B0810004")), hexb("010203049000"));
     assert!(!card.power_lost());
-    // One write allowed: the first update completes, the second is torn.
-    card.arm_tear(1);
+    // An update is two writes (the body, then the commit record): with two allowed the first
+    // update completes and the second is torn.
+    card.arm_tear(2);
     assert_eq!(card.transmit(&hexb("00D6810002AABB")), hexb("9000"));
     assert_eq!(card.transmit(&hexb("00D6810202CCDD")), Vec::<u8>::new());
     assert_eq!(card.transmit(&hexb("00B0810004")), hexb("AABB03049000"));
@@ -154,4 +155,96 @@ fn a_durable_image_keeps_acknowledged_file_system_commands_and_drops_a_torn_one(
     let mut again = jcos_cos::Card::open_image(&path).unwrap();
     assert_eq!(again.transmit(&hexb("00B0810004")), hexb("AABB03049000"));
     assert_eq!(again.transmit(&hexb("00B2031C00")), hexb("AAAAAAAA9000"));
+}
+
+const COUNTER_CLASS: &str = "F04A434F53020101";
+
+/// A card with the test profile's file system and the counter applet
+/// (`applets/counter`), selected on the basic channel; channel 1 is open for the file system.
+fn card_with_counter() -> jcos_cos::Card {
+    let mut card = jcos_cos::Card::with_file_system(jcos_cos::CardConfig::default(), card_fs());
+    let cap =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../applets/counter/counter.cap"))
+            .unwrap();
+    card.load_package(&cap).unwrap();
+    let aid = hexb(COUNTER_CLASS);
+    card.install_applet(&jcos_cos::InstallRequest::new(&aid, &aid, &[]))
+        .unwrap();
+    card.power_on();
+    assert_eq!(card.transmit(&hexb("0070000001")), hexb("019000"));
+    assert_eq!(
+        card.transmit(&hexb("00A4040008F04A434F53020101")),
+        hexb("9000")
+    );
+    card
+}
+
+/// The commands of the sweep and the persistent writes each makes: the counter's INCREMENT
+/// is one field store (`value += step` in Counter.java, outside a transaction); UPDATE BINARY
+/// and CREATE FILE each change one thing in the file system and write its commit record.
+const SWEEP: [(&str, u64); 4] = [
+    ("8002000000", 1),
+    ("01D6810004AABBCCDD", 2),
+    ("01E0000011620F80020004820201218302700 08A0105", 2),
+    ("8002000000", 1),
+];
+
+/// A tear armed at n cuts the card's persistent write n (0-based) whether the heap or the
+/// file system makes it: sweeping n over every write of the commands above cuts each command
+/// at each of its writes in turn. After the power comes back the file system holds every
+/// invariant, each file is in its old state or its new one (new exactly when its command
+/// was answered), and the counter agrees.
+#[test]
+fn one_tear_sweeps_heap_and_file_system_writes_in_one_sequence() {
+    let total: u64 = SWEEP.iter().map(|(_, w)| w).sum();
+    for n in 0..=total {
+        let mut card = card_with_counter();
+        card.arm_tear(n);
+        let mut done = 0usize;
+        let mut before = 0u64;
+        for (apdu, writes) in SWEEP {
+            let response = card.transmit(&hexb(&apdu.replace(' ', "")));
+            let torn_here = n < before + writes;
+            if torn_here {
+                assert_eq!(response, Vec::<u8>::new(), "tear {n}: {apdu} answered");
+                assert!(card.power_lost(), "tear {n}");
+                break;
+            }
+            assert!(!response.is_empty(), "tear {n}: {apdu} torn too early");
+            done += 1;
+            before += writes;
+        }
+        // Power comes back (a card not torn is power-cycled too): the next command powers it
+        // up, with no applet selected.
+        card.power_off();
+        let fs = card.file_system().unwrap();
+        assert!(fs.check_invariants().is_ok(), "tear {n}");
+        let updated = done >= 2;
+        let created = done >= 3;
+        let increments = u8::from(done >= 1) + u8::from(done >= 4);
+        let ef = card.transmit(&hexb("00B0810004"));
+        assert_eq!(
+            ef,
+            hexb(if updated {
+                "AABBCCDD9000"
+            } else {
+                "010203049000"
+            }),
+            "tear {n}"
+        );
+        assert_eq!(
+            card.transmit(&hexb("00A4000C027000")),
+            hexb(if created { "9000" } else { "6A82" }),
+            "tear {n}"
+        );
+        assert_eq!(
+            card.transmit(&hexb("00A4040008F04A434F53020101")),
+            hexb("9000")
+        );
+        assert_eq!(
+            card.transmit(&hexb("8001000000")),
+            vec![0, increments, 0x90, 0x00],
+            "tear {n}"
+        );
+    }
 }

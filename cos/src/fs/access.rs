@@ -23,8 +23,9 @@
 //! one SC byte, or else in the expanded format (tag `AB`: access mode DOs `80` each followed
 //! by a security condition DO `90`, `97`, `A4`, `B4`/`B6`/`B8`, `A0` or `AF`), clause 7.4.3.3.
 
+use super::arr::ArrReference;
 use super::error::FsError;
-use jcos_apdu::tlv::{self, Tag, Tlv};
+use jcos_apdu::tlv::{Tag, Tlv};
 use nom::branch::alt;
 use nom::bytes::complete::tag as text;
 use nom::character::complete::{digit1, multispace0, multispace1};
@@ -393,10 +394,104 @@ impl fmt::Display for Condition {
     }
 }
 
-/// The seven access conditions of one file, indexed by [`Operation::index`].
+/// How a file's access rules are given in its FCP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RulesForm {
+    /// Compact (`8C`) when every condition fits an SC byte, else expanded (`AB`).
+    Standard,
+    /// The jcos proprietary format (`86`), for files created with it.
+    Proprietary,
+    /// A reference to a record of an EF.ARR (`8B`): the rules are read from there when
+    /// needed ([`FileSystem::condition`](super::model::FileSystem::condition)).
+    Referenced(ArrReference),
+}
+
+/// The seven access conditions of one file, indexed by [`Operation::index`], and the form
+/// its FCP gives them in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredRules", into = "StoredRules")]
 pub struct AccessRules {
     conditions: [Condition; MODE_COUNT],
+    form: RulesForm,
+}
+
+/// [`AccessRules`] as card images store them: the seven conditions as before the form was
+/// kept, the form (when not [`RulesForm::Standard`]) wrapped around the first one, so images
+/// written before read back unchanged.
+#[derive(Clone, Serialize, Deserialize)]
+struct StoredRules {
+    conditions: [StoredCondition; MODE_COUNT],
+}
+
+/// [`Condition`]'s stored layout (same variants in the same order), and one more.
+#[derive(Clone, Serialize, Deserialize)]
+enum StoredCondition {
+    Always,
+    Never,
+    Pin(u8),
+    Key(u8),
+    SecureMessaging,
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    /// A condition and the form of the rules it belongs to.
+    Formed(RulesForm, Box<Condition>),
+}
+
+impl From<Condition> for StoredCondition {
+    fn from(c: Condition) -> Self {
+        match c {
+            Condition::Always => StoredCondition::Always,
+            Condition::Never => StoredCondition::Never,
+            Condition::Pin(n) => StoredCondition::Pin(n),
+            Condition::Key(n) => StoredCondition::Key(n),
+            Condition::SecureMessaging => StoredCondition::SecureMessaging,
+            Condition::All(parts) => StoredCondition::All(parts),
+            Condition::Any(parts) => StoredCondition::Any(parts),
+        }
+    }
+}
+
+impl StoredCondition {
+    fn into_parts(self) -> (Condition, Option<RulesForm>) {
+        let c = match self {
+            StoredCondition::Always => Condition::Always,
+            StoredCondition::Never => Condition::Never,
+            StoredCondition::Pin(n) => Condition::Pin(n),
+            StoredCondition::Key(n) => Condition::Key(n),
+            StoredCondition::SecureMessaging => Condition::SecureMessaging,
+            StoredCondition::All(parts) => Condition::All(parts),
+            StoredCondition::Any(parts) => Condition::Any(parts),
+            StoredCondition::Formed(form, c) => return (*c, Some(form)),
+        };
+        (c, None)
+    }
+}
+
+impl From<AccessRules> for StoredRules {
+    fn from(rules: AccessRules) -> Self {
+        let AccessRules { conditions, form } = rules;
+        let mut form = Some(form).filter(|f| *f != RulesForm::Standard);
+        StoredRules {
+            conditions: conditions.map(|c| match form.take() {
+                Some(f) => StoredCondition::Formed(f, Box::new(c)),
+                None => StoredCondition::from(c),
+            }),
+        }
+    }
+}
+
+impl From<StoredRules> for AccessRules {
+    fn from(stored: StoredRules) -> Self {
+        let mut form = RulesForm::Standard;
+        let conditions = stored.conditions.map(|s| {
+            let (c, f) = s.into_parts();
+            if let Some(f) = f {
+                form = f;
+            }
+            c
+        });
+        AccessRules { conditions, form }
+    }
 }
 
 impl Default for AccessRules {
@@ -411,10 +506,34 @@ impl AccessRules {
     pub fn uniform(condition: Condition) -> Self {
         Self {
             conditions: std::array::from_fn(|_| condition.clone()),
+            form: RulesForm::Standard,
         }
     }
 
-    /// The condition guarding `op`.
+    /// Rules kept in EF.ARR: every mode takes its condition from the record `reference`
+    /// names. The conditions held here are `never`, so only a look-up grants anything.
+    pub fn referenced(reference: ArrReference) -> Self {
+        Self {
+            form: RulesForm::Referenced(reference),
+            ..Self::uniform(Condition::Never)
+        }
+    }
+
+    /// The form the FCP gives the rules in.
+    pub fn form(&self) -> &RulesForm {
+        &self.form
+    }
+
+    /// The EF.ARR reference, when the rules are kept there.
+    pub fn reference(&self) -> Option<&ArrReference> {
+        match &self.form {
+            RulesForm::Referenced(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The condition held for `op` (`never` for rules kept in EF.ARR: the file system's
+    /// [`condition`](super::model::FileSystem::condition) looks those up).
     pub fn get(&self, op: Operation) -> &Condition {
         // index() is below MODE_COUNT by construction.
         self.conditions.get(op.index()).unwrap_or(&Condition::Never)
@@ -439,9 +558,19 @@ impl AccessRules {
         }
     }
 
-    /// The FCP security attribute: compact `8C` when every condition fits an SC byte, else
+    /// The FCP security attribute: `8B` for rules kept in EF.ARR, `86` for rules given in
+    /// the proprietary format, else compact `8C` when every condition fits an SC byte, else
     /// expanded `AB`.
     pub fn to_fcp(&self) -> Tlv {
+        match &self.form {
+            RulesForm::Referenced(r) => return Tlv::primitive(Tag(0x8B), r.encode()),
+            RulesForm::Proprietary => {
+                if let Some(value) = self.to_proprietary() {
+                    return Tlv::primitive(Tag(0x86), value);
+                }
+            }
+            RulesForm::Standard => {}
+        }
         let bytes: Option<Vec<u8>> = self
             .conditions
             .iter()
@@ -516,21 +645,159 @@ impl AccessRules {
         Ok(rules)
     }
 
-    /// Reads the security attribute among FCP objects, if there is one.
+    /// The proprietary (`86`) value: for each distinct condition, in the order the modes
+    /// first name it from b7 down, an access mode byte of the modes it guards and the
+    /// condition in the code of [`proprietary`]; `None` if a condition has no such code.
+    pub fn to_proprietary(&self) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut done = 0u8;
+        for i in (0..MODE_COUNT).rev() {
+            let bit = 1u8 << i;
+            if done & bit != 0 {
+                continue;
+            }
+            let condition = self.conditions.get(i)?;
+            let am = (0..MODE_COUNT)
+                .filter(|j| self.conditions.get(*j) == Some(condition))
+                .fold(0u8, |am, j| am | (1 << j));
+            done |= am;
+            out.push(am);
+            proprietary::encode(condition, &mut out)?;
+        }
+        Some(out)
+    }
+
+    /// Reads a proprietary security attribute (`86` value): access mode bytes, each followed
+    /// by one condition; modes no AM byte names get `never`.
+    pub fn from_proprietary(value: &[u8]) -> Result<AccessRules, FsError> {
+        let mut rules = AccessRules::uniform(Condition::Never);
+        rules.form = RulesForm::Proprietary;
+        let mut rest = value;
+        if rest.is_empty() {
+            return Err(FsError::WrongData);
+        }
+        while let Some((&am, tail)) = rest.split_first() {
+            if am == 0 || am & 0x80 != 0 {
+                return Err(FsError::WrongData);
+            }
+            let (condition, tail) = proprietary::decode(tail, 0)?;
+            rest = tail;
+            for i in 0..MODE_COUNT {
+                if am & (1 << i) != 0 {
+                    rules.set_index(i, condition.clone());
+                }
+            }
+        }
+        Ok(rules)
+    }
+
+    /// Reads the security attribute among FCP objects, if there is one: `8C`, `AB`, `86` or
+    /// `8B`. A file has one; an FCP giving several is refused.
     pub fn from_fcp(objects: &[Tlv]) -> Result<Option<AccessRules>, FsError> {
-        if let Some(compact) = tlv::find(objects, Tag(0x8C)) {
-            return AccessRules::from_compact(compact.bytes().ok_or(FsError::WrongData)?).map(Some);
+        let mut found = objects
+            .iter()
+            .filter(|o| matches!(o.tag.0, 0x8C | 0xAB | 0x86 | 0x8B));
+        let (Some(attribute), None) = (found.next(), found.next()) else {
+            return if objects
+                .iter()
+                .any(|o| matches!(o.tag.0, 0x8C | 0xAB | 0x86 | 0x8B))
+            {
+                Err(FsError::WrongData)
+            } else {
+                Ok(None)
+            };
+        };
+        let bytes = || attribute.bytes().ok_or(FsError::WrongData);
+        match attribute.tag.0 {
+            0x8C => AccessRules::from_compact(bytes()?),
+            0xAB => AccessRules::from_expanded(attribute.children()),
+            0x86 => AccessRules::from_proprietary(bytes()?),
+            _ => ArrReference::parse(bytes()?).map(AccessRules::referenced),
         }
-        if let Some(expanded) = tlv::find(objects, Tag(0xAB)) {
-            return AccessRules::from_expanded(expanded.children()).map(Some);
+        .map(Some)
+    }
+}
+
+/// The condition code of the jcos proprietary security attribute (`86`): one byte per
+/// credential, in prefix order, so references up to 31 and any and/or nesting fit where the
+/// compact format allows one reference per condition and references 1-14.
+///
+/// | byte          | condition                                   |
+/// |---------------|---------------------------------------------|
+/// | `00`          | always                                      |
+/// | `FF`          | never                                       |
+/// | `20` + n      | PIN n verified (n 1-31)                     |
+/// | `40` + n      | key n authenticated (n 1-31)                |
+/// | `60`          | secure messaging                            |
+/// | `80` + k      | all of the k conditions that follow (2-15)  |
+/// | `90` + k      | any of the k conditions that follow (2-15)  |
+pub mod proprietary {
+    use super::Condition;
+    use crate::fs::error::FsError;
+
+    /// Deepest and/or nesting read, so a hostile value cannot recurse without end.
+    const MAX_NESTING: usize = 8;
+
+    /// Appends the code of `condition`; `None` if it has none.
+    pub fn encode(condition: &Condition, out: &mut Vec<u8>) -> Option<()> {
+        match condition {
+            Condition::Always => out.push(0x00),
+            Condition::Never => out.push(0xFF),
+            Condition::Pin(n) if (1..=31).contains(n) => out.push(0x20 | n),
+            Condition::Key(n) if (1..=31).contains(n) => out.push(0x40 | n),
+            Condition::SecureMessaging => out.push(0x60),
+            Condition::All(parts) | Condition::Any(parts) => {
+                let k = u8::try_from(parts.len())
+                    .ok()
+                    .filter(|k| (2..=15).contains(k))?;
+                let base = if matches!(condition, Condition::All(_)) {
+                    0x80
+                } else {
+                    0x90
+                };
+                out.push(base | k);
+                for p in parts {
+                    encode(p, out)?;
+                }
+            }
+            Condition::Pin(_) | Condition::Key(_) => return None,
         }
-        Ok(None)
+        Some(())
+    }
+
+    /// Reads one condition from the start of `input`; the condition and what follows it.
+    pub fn decode(input: &[u8], depth: usize) -> Result<(Condition, &[u8]), FsError> {
+        let (&byte, mut rest) = input.split_first().ok_or(FsError::WrongData)?;
+        let n = byte & 0x1F;
+        let condition = match byte {
+            0x00 => Condition::Always,
+            0xFF => Condition::Never,
+            0x60 => Condition::SecureMessaging,
+            0x21..=0x3F => Condition::Pin(n),
+            0x41..=0x5F => Condition::Key(n),
+            0x82..=0x8F | 0x92..=0x9F if depth < MAX_NESTING => {
+                let mut parts = Vec::new();
+                for _ in 0..(byte & 0x0F) {
+                    let (part, tail) = decode(rest, depth.saturating_add(1))?;
+                    parts.push(part);
+                    rest = tail;
+                }
+                if byte & 0xF0 == 0x80 {
+                    Condition::All(parts)
+                } else {
+                    Condition::Any(parts)
+                }
+            }
+            _ => return Err(FsError::WrongData),
+        };
+        Ok((condition, rest))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jcos_apdu::tlv;
 
     #[test]
     fn sc_bytes_follow_table_22() {
@@ -615,6 +882,99 @@ mod tests {
             AccessRules::from_expanded(parsed.children()).unwrap(),
             rules
         );
+    }
+
+    #[test]
+    fn proprietary_attribute_groups_modes_by_condition() {
+        let mut rules = AccessRules::uniform(Condition::Never);
+        rules.set(Operation::Read, Condition::Always);
+        rules.set(
+            Operation::Update,
+            Condition::All(vec![Condition::Pin(17), Condition::Key(2)]),
+        );
+        // b7-b3 never (7C FF), b2 all of PIN 17 and key 2 (02 82 31 42), b1 always (01 00).
+        let value = rules.to_proprietary().unwrap();
+        assert_eq!(value, vec![0x7C, 0xFF, 0x02, 0x82, 0x31, 0x42, 0x01, 0x00]);
+        let read = AccessRules::from_proprietary(&value).unwrap();
+        assert_eq!(read.conditions(), rules.conditions());
+        assert_eq!(read.form(), &RulesForm::Proprietary);
+        assert_eq!(read.to_fcp().tag, Tag(0x86));
+        // A mode left out is never; a dangling combination or a reference 0 is refused.
+        let partial = AccessRules::from_proprietary(&[0x01, 0x93, 0x21, 0x42, 0x60]).unwrap();
+        assert_eq!(
+            partial.get(Operation::Read),
+            &Condition::Any(vec![
+                Condition::Pin(1),
+                Condition::Key(2),
+                Condition::SecureMessaging
+            ])
+        );
+        assert_eq!(partial.get(Operation::Update), &Condition::Never);
+        for bad in [
+            &[][..],
+            &[0x01],
+            &[0x01, 0x82, 0x21],
+            &[0x01, 0x20],
+            &[0x80, 0x00],
+            &[0x00, 0x00],
+        ] {
+            assert_eq!(
+                AccessRules::from_proprietary(bad),
+                Err(FsError::WrongData),
+                "{bad:02X?}"
+            );
+        }
+        // Nesting deeper than the reader follows is refused, not recursed into.
+        let mut deep = vec![0x01];
+        deep.extend(std::iter::repeat_n(0x82, 64));
+        assert_eq!(
+            AccessRules::from_proprietary(&deep),
+            Err(FsError::WrongData)
+        );
+    }
+
+    #[test]
+    fn an_fcp_gives_one_security_attribute() {
+        let compact = Tlv::primitive(Tag(0x8C), [0x01, 0x00]);
+        let reference = Tlv::primitive(Tag(0x8B), [0x2F, 0x06, 0x01]);
+        let rules = AccessRules::from_fcp(std::slice::from_ref(&reference))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            rules.reference(),
+            Some(&ArrReference::Record {
+                file: 0x2F06,
+                record: 1
+            })
+        );
+        assert_eq!(rules.to_fcp(), reference);
+        assert_eq!(
+            AccessRules::from_fcp(&[compact, reference]),
+            Err(FsError::WrongData)
+        );
+        assert_eq!(AccessRules::from_fcp(&[]), Ok(None));
+    }
+
+    #[test]
+    fn stored_rules_read_back_with_their_form_and_as_stored_before() {
+        #[derive(Serialize)]
+        struct Before {
+            conditions: [Condition; MODE_COUNT],
+        }
+        let mut plain = AccessRules::uniform(Condition::Pin(1));
+        plain.set(Operation::Read, Condition::Always);
+        let before = postcard::to_stdvec(&Before {
+            conditions: plain.conditions().clone(),
+        })
+        .unwrap();
+        assert_eq!(postcard::to_stdvec(&plain).unwrap(), before);
+        assert_eq!(postcard::from_bytes::<AccessRules>(&before).unwrap(), plain);
+        let proprietary = AccessRules::from_proprietary(&plain.to_proprietary().unwrap()).unwrap();
+        let referenced = AccessRules::referenced(ArrReference::Implicit { record: 2 });
+        for rules in [proprietary, referenced] {
+            let bytes = postcard::to_stdvec(&rules).unwrap();
+            assert_eq!(postcard::from_bytes::<AccessRules>(&bytes).unwrap(), rules);
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! | 84  | DF name                                                                 |
 //! | 88  | short EF identifier in b8-b4 (empty: the EF has none)                   |
 //! | 8A  | life cycle status byte                                                  |
-//! | 8C / AB | security attributes, compact or expanded                            |
+//! | 8C / AB / 86 / 8B | security attributes: compact, expanded, proprietary, EF.ARR reference |
 //! | A5  | jcos proprietary: for a PIN or key EF, 80 kind, 81 reference, 82 tries, 83 resetting code |
 //!
 //! File descriptor bytes (Table 14): `38` DF; EFs `0s00 0ttt` with s = 1 for an internal EF and
@@ -195,6 +195,7 @@ pub fn parse_create(data: &[u8]) -> Result<NewFile, FsError> {
                 | 0x86
                 | 0x88
                 | 0x8A
+                | 0x8B
                 | 0x8C
                 | 0xAB
                 | 0xA5

@@ -2,7 +2,9 @@
 //!
 //! - [`model`]: the tree (MF, DFs, EFs of every structure, internal EFs holding PINs and
 //!   keys) and the persistent writes that change it, committed all or nothing;
-//! - [`access`]: access conditions and their compact (`8C`) and expanded (`AB`) encodings;
+//! - [`access`]: access conditions and their compact (`8C`), expanded (`AB`) and proprietary
+//!   (`86`) encodings;
+//! - [`arr`]: access rules kept in EF.ARR records and referenced by `8B`;
 //! - [`lifecycle`]: the LCS byte;
 //! - [`fcp`]: file control parameters (SELECT's FCP/FCI/FMD, CREATE FILE's input);
 //! - [`security`]: each logical channel's current files and security status;
@@ -13,6 +15,7 @@
 
 pub mod access;
 pub mod api;
+pub mod arr;
 pub mod commands;
 pub mod crypto;
 pub mod error;
@@ -23,8 +26,9 @@ pub mod profile;
 pub mod security;
 pub mod tree;
 
-pub use access::{AccessRules, Condition, Operation};
+pub use access::{AccessRules, Condition, Operation, RulesForm};
 pub use api::Caller;
+pub use arr::ArrReference;
 pub use commands::{handles, process, Outcome};
 pub use error::FsError;
 pub use lifecycle::LifeCycle;
@@ -36,10 +40,58 @@ pub use security::ChannelContext;
 #[derive(Debug, Clone, Default)]
 pub struct FsSession {
     channels: std::collections::BTreeMap<u8, ChannelContext>,
-    /// Persistent writes still to complete before the power is cut.
-    tear: Option<usize>,
+    /// The card's armed tear, counting heap and file-system writes in one sequence.
+    tear: Option<Tear>,
     /// Whether an armed tear cut the power during a command.
     power_lost: bool,
+}
+
+/// A tear armed on the card ([`crate::Card::arm_tear`]). The heap counts its own persistent
+/// writes and the file system its own; the tear counts both in the order they happen, so the
+/// power is cut during the n-th persistent write of the card whichever part makes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Tear {
+    /// Writes that may still complete before the power is cut, as of `heap_mark`.
+    left: u64,
+    /// The heap's count of persistent writes when `left` was last brought up to date.
+    heap_mark: u64,
+}
+
+/// Persistent writes a file-system command with `writes` changes makes: each change, then
+/// the commit record that makes them take effect together (none for a command that changes
+/// nothing).
+pub fn persistent_writes(writes: &[FsWrite]) -> u64 {
+    match writes.len() {
+        0 => 0,
+        n => u64::try_from(n).unwrap_or(u64::MAX).saturating_add(1),
+    }
+}
+
+/// Brings an armed tear up to date with the heap's persistent writes since it was last
+/// looked at, and arms the VM with what is left, so that the heap and the file system count
+/// their writes in one sequence. The card calls it before and after each command.
+pub fn sync_tear(session: Option<&mut FsSession>, vm: Option<&mut jcos_vm::Vm>) {
+    let heap = vm.as_ref().map_or(0, |vm| vm.heap().persistent_writes());
+    let Some(session) = session else {
+        return;
+    };
+    if session.power_lost {
+        // The file system's write was cut: the heap must make no more.
+        if let Some(vm) = vm {
+            vm.disarm_tear();
+        }
+        return;
+    }
+    let Some(tear) = session.tear.as_mut() else {
+        return;
+    };
+    tear.left = tear
+        .left
+        .saturating_sub(heap.saturating_sub(tear.heap_mark));
+    tear.heap_mark = heap;
+    if let Some(vm) = vm {
+        vm.arm_tear(tear.left);
+    }
 }
 
 impl FsSession {
@@ -66,11 +118,16 @@ impl FsSession {
         ctx.current_df = current_df;
     }
 
-    /// Arms a tear: after `writes` more persistent writes of the file system complete, the
-    /// power is cut during the next one. The command stops there, its writes are rolled back
-    /// (the journal never saw its commit), and [`FsSession::power_lost`] turns true.
-    pub fn arm_tear(&mut self, writes: usize) {
-        self.tear = Some(writes);
+    /// Arms a tear: after `writes` more persistent writes of the card complete (the heap's,
+    /// which numbered `heap_writes` so far, and the file system's, see [`sync_tear`]), the
+    /// power is cut during the next one. A file-system command cut there stops, its writes
+    /// are rolled back (the journal never saw its commit record), and
+    /// [`FsSession::power_lost`] turns true.
+    pub fn arm_tear(&mut self, writes: u64, heap_writes: u64) {
+        self.tear = Some(Tear {
+            left: writes,
+            heap_mark: heap_writes,
+        });
         self.power_lost = false;
     }
 
@@ -98,10 +155,15 @@ pub fn transmit<R: rand::Rng + ?Sized>(
     let ctx = session.channel(channel);
     match process(fs, ctx, command, rng) {
         Ok(outcome) => {
-            let count = outcome.writes.len();
+            let count = persistent_writes(&outcome.writes);
             // A tear armed beyond this command's writes lets them all through and waits.
-            let tear = session.tear.filter(|t| *t < count);
-            session.tear = session.tear.map(|t| t.saturating_sub(count));
+            let tear = session
+                .tear
+                .filter(|t| t.left < count)
+                .and_then(|t| usize::try_from(t.left).ok());
+            if let Some(t) = session.tear.as_mut() {
+                t.left = t.left.saturating_sub(count);
+            }
             match fs.commit(&outcome.writes, tear) {
                 Ok(Commit::Torn(_)) => {
                     session.tear = None;

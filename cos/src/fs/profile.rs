@@ -22,9 +22,12 @@
 //!
 //! Files are listed parents first. Access modes left out take the table's `default`, else
 //! `always` for DFs and working EFs and `never` for internal EFs (whose `use` defaults to
-//! `always`). Files start activated unless `lifecycle` says otherwise.
+//! `always`). Files start activated unless `lifecycle` says otherwise. `access-format =
+//! "proprietary"` makes the FCP give the rules as `86`; `arr = "2F06 3"` (instead of
+//! `access`) keeps them in record 3 of EF.ARR `2F06` (`8B`).
 
 use super::access::{AccessRules, Condition, DF_MODE_NAMES, EF_MODE_NAMES, SECRET_MODE_NAMES};
+use super::arr::ArrReference;
 use super::lifecycle::LifeCycle;
 use super::model::{
     DataObject, Df, Ef, EfBody, FileSystem, FsWrite, KeyAlgorithm, Node, NodeId, NodeKind,
@@ -130,6 +133,13 @@ pub struct FileEntry {
     /// Access conditions by mode name.
     #[serde(default)]
     pub access: BTreeMap<String, String>,
+    /// The rules are in an EF.ARR record instead (`8B`): `"2F06 3"`, `"3"` (implicit EF.ARR)
+    /// or `"2F06 se1:3"`.
+    #[serde(default)]
+    pub arr: Option<String>,
+    /// `proprietary`: the FCP gives the rules in the jcos proprietary format (`86`).
+    #[serde(default)]
+    pub access_format: Option<String>,
 }
 
 impl Profile {
@@ -497,7 +507,29 @@ impl FileEntry {
                 }
                 other => return Err(format!("type: unknown file type '{other}'")),
             };
-        let rules = rules(&self.access, names, fallback, first)?;
+        let mut rules = rules(&self.access, names, fallback, first)?;
+        match self.access_format.as_deref() {
+            None | Some("standard") => {}
+            Some("proprietary") => {
+                rules = AccessRules::from_proprietary(
+                    &rules
+                        .to_proprietary()
+                        .ok_or("access: a condition has no proprietary code")?,
+                )
+                .map_err(|e| format!("access: {e}"))?;
+            }
+            Some(other) => {
+                return Err(format!(
+                    "access-format: '{other}' (expected standard or proprietary)"
+                ))
+            }
+        }
+        if let Some(text) = &self.arr {
+            if !self.access.is_empty() || self.access_format.is_some() {
+                return Err("arr: the rules are in EF.ARR; give no access or access-format".into());
+            }
+            rules = AccessRules::referenced(ArrReference::from_text(text)?);
+        }
         Ok(Node {
             parent: Some(parent),
             fid: Some(fid),

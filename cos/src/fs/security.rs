@@ -126,7 +126,10 @@ impl ChannelContext {
             return Ok(());
         }
         let home = fs.home_df(id);
-        if node.rules.get(op).is_met(&mut |c| self.holds(fs, home, c)) {
+        if fs
+            .condition(id, op)
+            .is_met(&mut |c| self.holds(fs, home, c))
+        {
             Ok(())
         } else {
             Err(FsError::SecurityNotSatisfied)

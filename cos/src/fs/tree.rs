@@ -135,12 +135,19 @@ fn describe(fs: &FileSystem, id: NodeId) -> String {
             }
         }
     };
-    let _ = write!(
-        line,
-        " [{}] {{{}}}",
-        node.lcs,
-        access_text(node.rules.conditions(), names)
-    );
+    // Rules kept in EF.ARR are listed as the reference and what it names now.
+    let access = match node.rules.reference() {
+        Some(r) => {
+            let resolved = fs.referenced_rules(fs.home_df(id), r);
+            format!(
+                "{} = {}",
+                r.to_text(),
+                access_text(resolved.conditions(), names)
+            )
+        }
+        None => access_text(node.rules.conditions(), names),
+    };
+    let _ = write!(line, " [{}] {{{access}}}", node.lcs);
     line.push_str(&details);
     line
 }
