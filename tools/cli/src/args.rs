@@ -53,6 +53,10 @@ pub enum Command {
     /// Load CAP files onto a card image and install applet instances: the direct, privileged
     /// path (no issuer security domain in front). The image changes only if all succeed.
     Load(LoadArgs),
+    /// Manage the card's content through its issuer security domain, as a GlobalPlatform
+    /// host: secure channel (SCP02, SCP03), GET STATUS, LOAD/INSTALL, DELETE, PUT KEY, SET STATUS.
+    #[command(subcommand)]
+    Gp(crate::cmd::gp::GpCommand),
 }
 
 /// `jcos cap ...`

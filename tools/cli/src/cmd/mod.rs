@@ -8,6 +8,7 @@ mod card;
 mod conformance;
 mod convert;
 mod fs;
+pub(crate) mod gp;
 pub(crate) mod load;
 mod run;
 mod send;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Build(args) => convert::build(&args),
         Command::Cap(CapCommand::Dump(args)) => cap::dump(&args),
         Command::Load(args) => load::run(&args),
+        Command::Gp(command) => gp::run(&command),
     }
 }
 

@@ -153,6 +153,11 @@ impl Scp02Wrapper {
         }
     }
 
+    /// The `i` parameter the session runs with.
+    pub fn i(&self) -> u8 {
+        self.i
+    }
+
     /// The session keys.
     pub fn keys(&self) -> &SessionKeys {
         &self.keys
