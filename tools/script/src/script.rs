@@ -47,6 +47,9 @@ pub struct RunOptions<'a> {
     pub compare_expected: bool,
     /// For a session, expected responses replaced by the suite (see [`Amendment`]).
     pub amendments: &'a [Amendment],
+    /// For a session, the directory whose subdirectory `NAME` holds the CAP file of each
+    /// `load NAME` line; the fixtures directory the session sits in when `None`.
+    pub load_dir: Option<&'a Path>,
 }
 
 impl Default for RunOptions<'_> {
@@ -56,6 +59,7 @@ impl Default for RunOptions<'_> {
             limits: Limits::default(),
             compare_expected: true,
             amendments: &[],
+            load_dir: None,
         }
     }
 }
@@ -166,7 +170,14 @@ pub fn run_script_file(
                     e.message,
                 ))
             })?;
-            session::run(&parsed, path, transport, options.loader, out)
+            session::run(
+                &parsed,
+                path,
+                options.load_dir,
+                transport,
+                options.loader,
+                out,
+            )
         }
         ScriptKind::Jcos => {
             jscript::check(path).map_err(ScriptError::Invalid)?;

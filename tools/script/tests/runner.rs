@@ -289,3 +289,63 @@ fn overrides_pick_the_card_per_case_and_single_files_run_alone() {
         .to_string();
     assert!(err.contains("not a case file"), "{err}");
 }
+
+/// `[load] dir` makes the suite's sessions load CAP files from the suite's own directories:
+/// the session named by the shared path runs, and its `load` takes the suite's CAP file.
+#[test]
+fn a_load_directory_takes_the_cap_files_from_the_suite() {
+    let root = tempfile::tempdir().unwrap();
+    let shared = root.path().join("shared");
+    write(
+        &shared.join("fixtures/two/session"),
+        ">> 00A4040005F000000001\n<< 6A82\nload one\n",
+    );
+    write(&shared.join("fixtures/one/one.cap"), "PK");
+    let suite = root.path().join("ours");
+    write(
+        &suite.join("suite.toml"),
+        "requires_shared = true\ncases = [\"shared:fixtures/*/session\"]\n[load]\ndir = \"caps\"\n",
+    );
+    write(&suite.join("caps/one/built.cap"), "PK");
+    let options = RunnerOptions {
+        shared_dir: Some(shared),
+        ..options()
+    };
+    let summary = runner::run(std::slice::from_ref(&suite), &options).unwrap();
+    assert_eq!(
+        statuses(&summary),
+        vec![(
+            "shared:fixtures/two/session".to_string(),
+            CaseStatus::Failed
+        )]
+    );
+    // The card's installer refuses a file that is not a CAP file with 6A80, after the SELECT
+    // on line 1 passed: the failure is the suite's CAP file, not the shared one.
+    let message = summary.suites[0].results[0].message.clone().unwrap();
+    let ours = suite.join("caps/one/built.cap");
+    assert!(
+        message.contains(&format!(":3: loading {} failed", ours.display()))
+            && message.contains("6A80"),
+        "{message}"
+    );
+
+    // Without the suite's CAP file the line fails instead of falling back to the shared one.
+    std::fs::remove_file(&ours).unwrap();
+    let summary = runner::run(std::slice::from_ref(&suite), &options).unwrap();
+    let message = summary.suites[0].results[0].message.clone().unwrap();
+    assert!(
+        message.contains(&format!(
+            "fixture 'one': no .cap file in {}",
+            suite.join("caps/one").display()
+        )),
+        "{message}"
+    );
+
+    // A load directory that does not exist is a mistake in suite.toml.
+    write(&suite.join("suite.toml"), "[load]\ndir = \"absent\"\n");
+    let err = runner::run(&[suite], &options).unwrap_err().to_string();
+    assert!(
+        err.contains("suite.toml") && err.contains("[load] dir 'absent'"),
+        "{err}"
+    );
+}

@@ -23,6 +23,7 @@ pub fn run_case(case: &Case, options: &RunnerOptions) -> CaseResult {
             limits: options.limits,
             compare_expected: true,
             amendments: &case.amendments,
+            load_dir: case.load_dir.as_deref(),
         };
         run_script_file(&case.path, &mut card, &mut transcript, run_options)
     }));

@@ -24,6 +24,8 @@ struct SuiteToml {
     cases: Vec<String>,
     #[serde(default)]
     card: CardToml,
+    #[serde(default)]
+    load: LoadToml,
     #[serde(default, rename = "override")]
     overrides: Vec<OverrideToml>,
     #[serde(default, rename = "amend")]
@@ -52,6 +54,14 @@ struct CardToml {
     protocol: Option<ProtocolToml>,
     /// A card profile (relative to the suite directory) personalising the card's file system.
     profile: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoadToml {
+    /// The directory (relative to the suite directory) whose subdirectory `NAME` holds the
+    /// CAP file of a session's `load NAME`.
+    dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,6 +117,9 @@ pub struct Suite {
     pub card: CardConfig,
     /// The file system every case's card is personalised with (`[card] profile`), if any.
     pub file_system: Option<FileSystem>,
+    /// Where sessions' `load NAME` lines find CAP files (`[load] dir`): the one `.cap` file
+    /// in `load_dir/NAME/`; beside each session's own directory when `None`.
+    pub load_dir: Option<PathBuf>,
     /// Per-case card settings; later entries win.
     pub overrides: Vec<Override>,
     /// Expected responses replaced where the specifications disagree with a session.
@@ -125,6 +138,9 @@ pub struct Case {
     pub card: CardConfig,
     /// The file system its card is personalised with, if any.
     pub file_system: Option<FileSystem>,
+    /// Where its `load NAME` lines find CAP files, if not beside the session (see
+    /// [`Suite::load_dir`]).
+    pub load_dir: Option<PathBuf>,
     /// Expected responses the suite replaces in this case.
     pub amendments: Vec<Amendment>,
 }
@@ -159,6 +175,24 @@ impl Suite {
             .transpose()
         };
         let file_system = profile(parsed.card.profile)?;
+        let load_dir = match parsed.load.dir {
+            Some(p) => {
+                // `components` drops the `.` of `dir = "."`, so messages name plain paths.
+                let load_dir: PathBuf = dir.join(&p).components().collect();
+                if !load_dir.is_dir() {
+                    return Err(RunnerError::Suite {
+                        path: file.clone(),
+                        message: format!(
+                            "[load] dir '{}': {} is not a directory",
+                            p.display(),
+                            load_dir.display()
+                        ),
+                    });
+                }
+                Some(load_dir)
+            }
+            None => None,
+        };
         let mut overrides = Vec::new();
         for o in parsed.overrides {
             overrides.push(Override {
@@ -175,6 +209,7 @@ impl Suite {
             case_globs: parsed.cases,
             card,
             file_system,
+            load_dir,
             overrides,
             amendments: parsed.amendments,
         })
@@ -190,6 +225,7 @@ impl Suite {
             case_globs: Vec::new(),
             card: CardConfig::default(),
             file_system: None,
+            load_dir: None,
             overrides: Vec::new(),
             amendments: Vec::new(),
         }
@@ -242,6 +278,7 @@ impl Suite {
             path,
             card,
             file_system,
+            load_dir: self.load_dir.clone(),
             amendments,
         }
     }

@@ -10,10 +10,13 @@ use std::path::{Path, PathBuf};
 
 /// Runs `session` (read from `file`) against a freshly powered card: every response must
 /// match its expected pattern. `load` and `install` lines go to `loader`; without one they
-/// fail the session. Progress goes to `out` as `>>`/`<<` lines.
+/// fail the session. `load NAME` takes the one `.cap` file in `load_dir/NAME/`, or, when
+/// `load_dir` is `None`, in `NAME/` beside the session's own directory (the fixtures' layout).
+/// Progress goes to `out` as `>>`/`<<` lines.
 pub fn run(
     session: &Session,
     file: &Path,
+    load_dir: Option<&Path>,
     transport: &mut dyn Transport,
     mut loader: Option<&mut dyn ContentLoader>,
     out: &mut dyn Write,
@@ -54,8 +57,8 @@ pub fn run(
             }
             Directive::Load(fixture) => {
                 let _ = writeln!(out, "load {fixture}");
-                let cap =
-                    fixture_cap(file, fixture).map_err(|m| Failure::at(at(line.number), m))?;
+                let cap = fixture_cap(file, load_dir, fixture)
+                    .map_err(|m| Failure::at(at(line.number), m))?;
                 let Some(loader) = loader.as_deref_mut() else {
                     return Err(Failure::at(
                         at(line.number),
@@ -133,10 +136,20 @@ pub(crate) fn describe_response(response: &[u8]) -> String {
     }
 }
 
-/// The one `.cap` file of `fixture`, which sits beside the directory holding the session.
-fn fixture_cap(session_file: &Path, fixture: &str) -> Result<PathBuf, String> {
-    let session_dir = session_file.parent().unwrap_or(Path::new("."));
-    let fixtures_dir = session_dir.parent().unwrap_or(Path::new(".."));
+/// The one `.cap` file of `fixture`: in `load_dir/fixture/`, else in the fixture directory
+/// beside the directory holding the session.
+fn fixture_cap(
+    session_file: &Path,
+    load_dir: Option<&Path>,
+    fixture: &str,
+) -> Result<PathBuf, String> {
+    let fixtures_dir = match load_dir {
+        Some(dir) => dir,
+        None => {
+            let session_dir = session_file.parent().unwrap_or(Path::new("."));
+            session_dir.parent().unwrap_or(Path::new(".."))
+        }
+    };
     let dir = fixtures_dir.join(fixture);
     let entries = std::fs::read_dir(&dir)
         .map_err(|e| format!("fixture '{fixture}': cannot read {}: {e}", dir.display()))?;

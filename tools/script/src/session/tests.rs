@@ -21,6 +21,7 @@ fn passes_when_every_response_matches() {
     run(
         &parse(text).unwrap(),
         Path::new("s.session"),
+        None,
         &mut card,
         None,
         &mut out,
@@ -42,6 +43,7 @@ fn a_mismatch_names_the_line_the_apdu_and_the_byte() {
     let failure = run(
         &parse(text).unwrap(),
         Path::new("s.session"),
+        None,
         &mut card,
         None,
         &mut Vec::new(),
@@ -76,6 +78,7 @@ fn load_without_a_loader_fails_clearly() {
     let failure = run(
         &session,
         &path,
+        None,
         &mut ScriptedCard::default(),
         None,
         &mut Vec::new(),
@@ -94,6 +97,7 @@ fn load_without_a_loader_fails_clearly() {
     let failure = run(
         &install,
         &path,
+        None,
         &mut ScriptedCard::default(),
         None,
         &mut Vec::new(),
@@ -159,6 +163,7 @@ fn loads_and_installs_through_the_loader() {
     let failure = run(
         &session,
         &path,
+        None,
         &mut card,
         Some(&mut loader),
         &mut Vec::new(),
@@ -176,6 +181,7 @@ fn loads_and_installs_through_the_loader() {
     let failure = run(
         &missing,
         &path,
+        None,
         &mut card,
         Some(&mut loader),
         &mut Vec::new(),
@@ -184,6 +190,55 @@ fn loads_and_installs_through_the_loader() {
     assert!(
         failure.message.contains("fixture 'nothing-here'"),
         "{failure}"
+    );
+}
+
+/// With a load directory, `load NAME` takes the `.cap` file in `DIR/NAME/` (whatever its file
+/// name) and never the one in the fixture directory beside the session.
+#[test]
+fn a_load_directory_replaces_the_fixtures_beside_the_session() {
+    let fixtures = tempfile::tempdir().unwrap();
+    std::fs::create_dir(fixtures.path().join("server")).unwrap();
+    std::fs::write(fixtures.path().join("server/server.cap"), b"PK").unwrap();
+    let path = session_in(fixtures.path(), "client", "load server\nload client\n");
+    std::fs::write(fixtures.path().join("client/client.cap"), b"PK").unwrap();
+    let ours = tempfile::tempdir().unwrap();
+    for (dir, cap) in [("server", "ours-server.cap"), ("client", "ours-client.cap")] {
+        std::fs::create_dir(ours.path().join(dir)).unwrap();
+        std::fs::write(ours.path().join(dir).join(cap), b"PK").unwrap();
+    }
+    let session = parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut loader = Recorder::default();
+    run(
+        &session,
+        &path,
+        Some(ours.path()),
+        &mut ScriptedCard::default(),
+        Some(&mut loader),
+        &mut Vec::new(),
+    )
+    .unwrap();
+    assert_eq!(
+        loader.calls,
+        vec!["load ours-server.cap", "load ours-client.cap"]
+    );
+
+    // A fixture the load directory lacks fails the line, naming the directory looked in.
+    std::fs::remove_file(ours.path().join("client/ours-client.cap")).unwrap();
+    let failure = run(
+        &session,
+        &path,
+        Some(ours.path()),
+        &mut ScriptedCard::default(),
+        Some(&mut loader),
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    assert_eq!(failure.location.as_ref().unwrap().line, 2);
+    let looked_in = ours.path().join("client");
+    assert_eq!(
+        failure.message,
+        format!("fixture 'client': no .cap file in {}", looked_in.display())
     );
 }
 
@@ -202,13 +257,29 @@ fn tear_arms_the_card_and_expects_no_answer() {
     }
     // A transport that cannot tear fails the line; one whose command still answers too.
     let mut card = ScriptedCard::with(&[("00D6000001AA", "9000")]);
-    let err = run(&s, Path::new("t.session"), &mut card, None, &mut Vec::new()).unwrap_err();
+    let err = run(
+        &s,
+        Path::new("t.session"),
+        None,
+        &mut card,
+        None,
+        &mut Vec::new(),
+    )
+    .unwrap_err();
     assert!(
         err.to_string().contains("t.session:1: tear failed"),
         "{err}"
     );
     let mut card = jcos_cos::Card::new(jcos_cos::CardConfig::default());
-    let err = run(&s, Path::new("t.session"), &mut card, None, &mut Vec::new()).unwrap_err();
+    let err = run(
+        &s,
+        Path::new("t.session"),
+        None,
+        &mut card,
+        None,
+        &mut Vec::new(),
+    )
+    .unwrap_err();
     assert!(
         err.to_string().contains("finished before the tear"),
         "{err}"
