@@ -395,3 +395,102 @@ fn ok(name: &str, r: Response) -> Result<Vec<u8>, GpError> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jcos_transport::TransportError;
+    use std::collections::VecDeque;
+
+    /// A card that answers from a script and records what it was sent.
+    struct Scripted {
+        answers: VecDeque<Vec<u8>>,
+        sent: Vec<Vec<u8>>,
+    }
+
+    impl Transport for Scripted {
+        fn power_on(&mut self) -> Result<Vec<u8>, TransportError> {
+            Ok(vec![0x3B, 0x00])
+        }
+        fn power_off(&mut self) -> Result<(), TransportError> {
+            Ok(())
+        }
+        fn reset(&mut self) -> Result<Vec<u8>, TransportError> {
+            Ok(vec![0x3B, 0x00])
+        }
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.sent.push(apdu.to_vec());
+            Ok(self.answers.pop_front().unwrap_or_else(|| vec![0x6F, 0x00]))
+        }
+    }
+
+    fn h(s: &str) -> Vec<u8> {
+        hex::decode(s).unwrap()
+    }
+
+    fn scripted(answers: &[&str]) -> Scripted {
+        Scripted {
+            answers: answers.iter().map(|a| h(a)).collect(),
+            sent: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn get_status_follows_6310_to_the_end() {
+        let mut card = scripted(&[
+            "E30E4F05A0000000019F700107C5010063 10",
+            "E30E4F05A0000000029F700107C50100 9000",
+        ]);
+        let entries = GpClient::new(&mut card)
+            .get_status(Scope::Applications, Format::Tagged)
+            .unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1].aid, "A000000002");
+        assert_eq!(card.sent[0], h("80F24002024F0000"));
+        assert_eq!(card.sent[1], h("80F24003024F0000"));
+    }
+
+    #[test]
+    fn t0_answers_are_completed_with_get_response() {
+        let mut card = scripted(&["6105", "0102030405 9000"]);
+        let data = GpClient::new(&mut card).get_data(0x0066).unwrap();
+        assert_eq!(data, h("0102030405"));
+        assert_eq!(card.sent[1], h("00C0000005"));
+    }
+
+    #[test]
+    fn refusals_and_broken_answers_are_errors() {
+        let mut card = scripted(&["6A88", "90"]);
+        let mut gp = GpClient::new(&mut card);
+        let err = gp.get_data(0x00CF).unwrap_err();
+        assert_eq!(err.status_word(), Some(StatusWord(0x6A88)));
+        assert!(matches!(
+            gp.get_data(0x0066),
+            Err(GpError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn a_wrong_card_cryptogram_stops_before_external_authenticate() {
+        // SCP03 INITIALIZE UPDATE answer for another key set: the test key gives another
+        // cryptogram, so no EXTERNAL AUTHENTICATE is sent.
+        let mut card =
+            scripted(&["000000000000000000003003703eb51047495b249f66c484c1d2ef1948000002 9000"]);
+        let mut gp = GpClient::new(&mut card);
+        let err = gp.open_secure_channel(OpenOptions::default()).unwrap_err();
+        assert!(matches!(err, GpError::CardCryptogram { .. }), "{err}");
+        assert!(gp.session().is_none());
+        drop(gp);
+        assert_eq!(card.sent.len(), 1);
+    }
+
+    #[test]
+    fn put_key_needs_a_channel() {
+        let mut card = scripted(&[]);
+        let err = GpClient::new(&mut card)
+            .put_key_set(0, 0x31, &StaticKeys::default(), KeyKind::Aes)
+            .unwrap_err();
+        assert!(matches!(err, GpError::Invalid(_)));
+        assert!(card.sent.is_empty());
+    }
+}
