@@ -170,6 +170,10 @@ final class Content {
             if (len < 5 || len > 16) {
                 ISOException.throwIt(ISO7816.SW_WRONG_DATA);
             }
+            if (JCSystem.getAID().equals(buf, off, (byte) len)) {
+                // The security domain's own life cycle follows the card's (§5.3).
+                ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+            }
             byte current = CardManager.getApplicationState(buf, off, (byte) len);
             byte next;
             if (p2 == (byte) 0x80) {

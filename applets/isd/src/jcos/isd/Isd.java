@@ -171,6 +171,10 @@ public final class Isd extends Applet {
         byte ins = buf[ISO7816.OFFSET_INS];
         byte type = (byte) (cla & 0xFC);
         boolean getData = ins == INS_GET_DATA || ins == INS_GET_DATA_ODD;
+        if (type == 0 && ins == ISO7816.INS_SELECT) {
+            // A SELECT reaches the selected applet only when no applet matched it.
+            ISOException.throwIt(ISO7816.SW_FILE_NOT_FOUND);
+        }
         if (type != (byte) 0x80 && type != (byte) 0x84 && !(type == 0 && getData)) {
             ISOException.throwIt(ISO7816.SW_CLA_NOT_SUPPORTED);
         }
