@@ -21,6 +21,21 @@ pub fn new_card_with(config: &CardConfig, fs: Option<&FileSystem>) -> Card {
     card
 }
 
+/// Like [`new_card_with`], with the issuer security domain installed when `isd` (as
+/// `jcos card new` makes cards); `Err` says why it could not be installed.
+pub fn new_case_card(
+    config: &CardConfig,
+    fs: Option<&FileSystem>,
+    isd: bool,
+) -> Result<Card, String> {
+    let mut card = new_card_with(config, fs);
+    if isd {
+        card.install_isd(jcos_cos::gp::ISD_CAP)
+            .map_err(|e| format!("cannot install the issuer security domain: {e}"))?;
+    }
+    Ok(card)
+}
+
 /// The content loader of cases whose options name none: the development installer's.
 pub fn new_loader() -> Box<dyn ContentLoader> {
     Box::new(InstallerLoader)

@@ -1,6 +1,6 @@
 //! Running cases on a pool of worker threads, each case on its own fresh card.
 
-use super::card::{new_card_with, new_loader};
+use super::card::{new_case_card, new_loader};
 use super::{Case, CaseResult, CaseStatus, RunnerOptions, SuiteResult};
 use crate::outcome::Outcome;
 use crate::script::{run_script_file, RunOptions};
@@ -13,7 +13,10 @@ use std::time::Instant;
 pub fn run_case(case: &Case, options: &RunnerOptions) -> CaseResult {
     let start = Instant::now();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let mut card = new_card_with(&case.card, case.file_system.as_ref());
+        let mut card = match new_case_card(&case.card, case.file_system.as_ref(), case.isd) {
+            Ok(card) => card,
+            Err(message) => return Err(message),
+        };
         let mut loader = Some(options.loader.unwrap_or(new_loader)());
         let mut transcript = Vec::new();
         let run_options = RunOptions {
@@ -26,6 +29,7 @@ pub fn run_case(case: &Case, options: &RunnerOptions) -> CaseResult {
             load_dir: case.load_dir.as_deref(),
         };
         run_script_file(&case.path, &mut card, &mut transcript, run_options)
+            .map_err(|e| e.to_string())
     }));
     let (status, message) = match outcome {
         Ok(Ok(Outcome::Passed)) => (CaseStatus::Passed, None),

@@ -54,6 +54,9 @@ struct CardToml {
     protocol: Option<ProtocolToml>,
     /// A card profile (relative to the suite directory) personalising the card's file system.
     profile: Option<PathBuf>,
+    /// The card has the issuer security domain, as `jcos card new` makes it.
+    #[serde(default)]
+    isd: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -117,6 +120,8 @@ pub struct Suite {
     pub card: CardConfig,
     /// The file system every case's card is personalised with (`[card] profile`), if any.
     pub file_system: Option<FileSystem>,
+    /// Whether every case's card has the issuer security domain (`[card] isd`).
+    pub isd: bool,
     /// Where sessions' `load NAME` lines find CAP files (`[load] dir`): the one `.cap` file
     /// in `load_dir/NAME/`; beside each session's own directory when `None`.
     pub load_dir: Option<PathBuf>,
@@ -138,6 +143,8 @@ pub struct Case {
     pub card: CardConfig,
     /// The file system its card is personalised with, if any.
     pub file_system: Option<FileSystem>,
+    /// Whether its card has the issuer security domain.
+    pub isd: bool,
     /// Where its `load NAME` lines find CAP files, if not beside the session (see
     /// [`Suite::load_dir`]).
     pub load_dir: Option<PathBuf>,
@@ -209,6 +216,7 @@ impl Suite {
             case_globs: parsed.cases,
             card,
             file_system,
+            isd: parsed.card.isd,
             load_dir,
             overrides,
             amendments: parsed.amendments,
@@ -225,6 +233,7 @@ impl Suite {
             case_globs: Vec::new(),
             card: CardConfig::default(),
             file_system: None,
+            isd: false,
             load_dir: None,
             overrides: Vec::new(),
             amendments: Vec::new(),
@@ -278,6 +287,7 @@ impl Suite {
             path,
             card,
             file_system,
+            isd: self.isd,
             load_dir: self.load_dir.clone(),
             amendments,
         }
