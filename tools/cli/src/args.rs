@@ -295,6 +295,9 @@ pub enum BenchKind {
     Applet,
     /// Cold start of `jcos send` on an image with a golden applet installed.
     ColdStartApplet,
+    /// The crypto API as an applet sees it: AES-128 CBC and SHA-256 MB/s, RSA-2048 sign and
+    /// verify, ECDSA P-256 sign per second.
+    Crypto,
 }
 
 /// `jcos serve`

@@ -82,6 +82,8 @@ struct Report {
     applet: Option<Result<super::bench_applet::AppletFigure, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cold_start_applet: Option<Result<super::bench_applet::ColdStartAppletFigure, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    crypto: Option<Vec<super::bench_crypto::CryptoFigure>>,
 }
 
 /// Runs the chosen benchmarks and prints their figures.
@@ -192,6 +194,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
             }
         }
         report.cold_start_applet = Some(figure);
+    }
+    if all || args.which == Some(BenchKind::Crypto) {
+        let figures = super::bench_crypto::run()?;
+        if !args.json {
+            for f in &figures {
+                println!("{}", f.to_text());
+            }
+        }
+        report.crypto = Some(figures);
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_applet;
+mod bench_crypto;
 mod bench_transport;
 mod cap;
 mod card;
