@@ -4,6 +4,7 @@
 
 pub mod apdutool;
 mod diff;
+mod gp;
 pub mod hexpat;
 pub mod jscript;
 mod loader;

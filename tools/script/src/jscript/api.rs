@@ -283,6 +283,10 @@ fn register(engine: &mut Engine, host: &Host) {
         h.send(&ctx, &apdu)
     });
     let h = host.clone();
+    crate::gp::register(engine, move |ctx: &NativeCallContext, apdu: Vec<u8>| {
+        h.send(ctx, &Dynamic::from_blob(apdu))
+    });
+    let h = host.clone();
     engine.register_fn(
         "expect",
         move |ctx: NativeCallContext, value: Dynamic, expected: &str| {
