@@ -75,6 +75,14 @@ impl Card {
         Self::from_state(CardState::new(config))
     }
 
+    /// A new card, powered off, with the issuer security domain of `applets/isd` installed
+    /// ([`Card::install_isd`]): default selected, the card SECURED.
+    pub fn with_isd(config: CardConfig) -> Result<Self, ContentError> {
+        let mut card = Card::new(config);
+        card.install_isd(crate::gp::ISD_CAP)?;
+        Ok(card)
+    }
+
     /// A new card, powered off, personalised with the file system `fs` (see
     /// [`Profile`](crate::Profile)); the file system answers when it is the selected target.
     pub fn with_file_system(config: CardConfig, fs: FileSystem) -> Self {

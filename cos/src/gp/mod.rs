@@ -27,6 +27,10 @@ use jcos_apdu::StatusWord;
 use jcos_vm::runtime::Sw;
 use load_file::{LoadRefusal, LoadSession};
 
+/// The issuer security domain applet (`applets/isd`, package `jcos.isd`) as its committed,
+/// reproducible CAP file: what [`crate::Card::with_isd`] installs.
+pub const ISD_CAP: &[u8] = include_bytes!("../../../applets/isd/isd.cap");
+
 /// The issuer security domain's AID (GlobalPlatform's `A0 00 00 01 51 00 00 00`).
 pub const ISD_AID: [u8; 8] = [0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00];
 

@@ -51,7 +51,8 @@ pub enum Command {
     /// `applet.toml`; `--check` verifies the committed CAP and export files reproduce.
     Build(BuildArgs),
     /// Load CAP files onto a card image and install applet instances: the direct, privileged
-    /// path (no issuer security domain in front). The image changes only if all succeed.
+    /// path, which bypasses the issuer security domain (no secure channel, no GlobalPlatform
+    /// checks; `jcos gp` goes through it). The image changes only if all succeed.
     Load(LoadArgs),
     /// Manage the card's content through its issuer security domain, as a GlobalPlatform
     /// host: secure channel (SCP02, SCP03), GET STATUS, LOAD/INSTALL, DELETE, PUT KEY, SET STATUS.
@@ -130,6 +131,11 @@ pub struct CardNewArgs {
     /// contents, access conditions, PINs and keys; see docs/filesystem.md).
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
+    /// Create the bare card operating system, without the issuer security domain (which a
+    /// new card otherwise has: A000000151000000, default selected, card SECURED). A card
+    /// with a `--profile` is always bare, so that its MF stays the default target.
+    #[arg(long)]
+    pub bare: bool,
 }
 
 /// `jcos fs ...`
@@ -411,4 +417,10 @@ pub struct LoadArgs {
     /// class AID) and the application parameters for its install method, all hex; repeatable.
     #[arg(long, value_name = "CLASS_AID[:INSTANCE_AID[:PARAMS_HEX]]")]
     pub install: Vec<crate::cmd::load::InstallSpec>,
+    /// GlobalPlatform privileges (3 bytes, hex) of the instances `--install` creates, e.g.
+    /// 800000 for a security domain that may use jcos.framework.CardManager. This path
+    /// bypasses the issuer security domain: nothing is authenticated or checked against
+    /// its rules.
+    #[arg(long, value_name = "HEX", value_parser = crate::cmd::load::parse_privileges)]
+    pub privileges: Option<[u8; 3]>,
 }

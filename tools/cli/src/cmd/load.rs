@@ -1,14 +1,22 @@
-//! `jcos load IMAGE CAP... [--install CLASS_AID[:INSTANCE_AID[:PARAMS_HEX]]]...`: the direct,
-//! privileged content path. The CAP files are verified, linked and recorded in the card's
-//! registry, the instances created, and the image saved once everything succeeded; any
-//! refusal leaves the image as it was. A GlobalPlatform issuer security domain will later
-//! stand in front of this path on cards that have one.
+//! `jcos load IMAGE CAP... [--install CLASS_AID[:INSTANCE_AID[:PARAMS_HEX]]]...
+//! [--privileges HEX]`: the direct, privileged content path, bypassing the card's issuer
+//! security domain (`jcos gp` goes through it). The CAP files are verified, linked and
+//! recorded in the card's registry, the instances created (with the given GlobalPlatform
+//! privileges, e.g. a security domain for development), and the image saved once everything
+//! succeeded; any refusal leaves the image as it was.
 
 use crate::args::LoadArgs;
 use crate::Outcome;
 use anyhow::{bail, Context};
 use jcos_apdu::hex;
-use jcos_cos::{Card, InstallRequest};
+use jcos_cos::{Card, InstallRequest, Privileges};
+
+/// Parses `--privileges`: three bytes of GlobalPlatform privileges in hex.
+pub fn parse_privileges(s: &str) -> Result<[u8; 3], String> {
+    let bytes = hex::decode(s).map_err(|e| format!("privileges {s:?}: {e}"))?;
+    <[u8; 3]>::try_from(bytes.as_slice())
+        .map_err(|_| format!("privileges {s:?}: GlobalPlatform privileges are 3 bytes"))
+}
 
 /// One `--install` value: the applet class, the instance AID and its parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +101,14 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<Outcome> {
         ));
     }
     for spec in &args.install {
-        let request = InstallRequest::new(&spec.class_aid, &spec.instance_aid, &spec.params);
+        let control: Vec<u8> = args.privileges.map(|p| p.to_vec()).unwrap_or_default();
+        let mut request = InstallRequest::new(&spec.class_aid, &spec.instance_aid, &spec.params);
+        if let Some(privileges) = args.privileges {
+            // The install parameter block's control information carries the privileges,
+            // as an INSTALL [for install] through a security domain would.
+            request.privileges = Privileges(privileges);
+            request.control = &control;
+        }
         card.install_applet(&request).with_context(|| {
             format!(
                 "cannot install {} from applet class {}",
@@ -135,5 +150,13 @@ mod tests {
         assert!("".parse::<InstallSpec>().is_err());
         assert!("ZZ".parse::<InstallSpec>().is_err());
         assert!("01:02:03:04".parse::<InstallSpec>().is_err());
+    }
+
+    #[test]
+    fn privileges_are_three_hex_bytes() {
+        assert_eq!(parse_privileges("800000"), Ok([0x80, 0, 0]));
+        assert!(parse_privileges("80").is_err());
+        assert!(parse_privileges("80000000").is_err());
+        assert!(parse_privileges("XYZ").is_err());
     }
 }
