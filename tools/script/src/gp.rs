@@ -101,7 +101,8 @@ fn keys_from(
 }
 
 /// Secure channel options from a script map: `kvn`, `key` (or `enc`, `mac`, `dek`), `scp`
-/// (2 or 3), `i`, `level` (name or number), `diversify` ("emv", "visa2"), `host_challenge`.
+/// (2 or 3), `i`, `level` (name or number), `raw_level` (a level byte sent unchecked),
+/// `diversify` ("emv", "visa2"), `host_challenge`.
 fn options(ctx: &NativeCallContext, map: &Map) -> RhaiResult<OpenOptions> {
     let mut o = OpenOptions {
         keys: keys_from(ctx, map, "", Some(StaticKeys::default()))?.unwrap_or_default(),
@@ -132,6 +133,10 @@ fn options(ctx: &NativeCallContext, map: &Map) -> RhaiResult<OpenOptions> {
                 .parse::<SecurityLevel>()
                 .or_else(|e| error(ctx, e.to_string()))?
         };
+    }
+    if let Some(raw) = get_int(ctx, map, "raw_level")? {
+        // For testing the card's refusals: a level byte sent as it is.
+        o.level = SecurityLevel(raw);
     }
     if let Some(d) = get_str(map, "diversify") {
         o.diversification = match d.to_ascii_lowercase().as_str() {
@@ -479,7 +484,7 @@ where
             let file = load_file(&ctx, path)?;
             let mut m = Map::new();
             m.insert(
-                "package".into(),
+                "load_file".into(),
                 Dynamic::from(hex::encode(&file.package_aid)),
             );
             m.insert(

@@ -116,10 +116,15 @@ impl SessionKeys {
         self.cryptogram(DC_HOST_CRYPTOGRAM, host, card)
     }
 
-    /// Encrypts a key for PUT KEY with the DEK (Amendment D §6.2.7: AES-CBC, zero ICV); the
-    /// key must be whole AES blocks.
+    /// Encrypts a key for PUT KEY with the DEK (Amendment D §6.2.7: AES-CBC, zero ICV); a key
+    /// that is not whole AES blocks (AES-192) is padded with zero bytes, its clear length
+    /// travelling in the key data (Amendment D Table 7-7, GP CS Table 11-70).
     pub fn encrypt_key(&self, key: &[u8]) -> Result<Vec<u8>, GpError> {
-        crypto::cbc_encrypt(BlockCipher::Aes, &self.dek, &[0u8; 16], key)
+        let mut padded = key.to_vec();
+        while padded.len() % 16 != 0 {
+            padded.push(0);
+        }
+        crypto::cbc_encrypt(BlockCipher::Aes, &self.dek, &[0u8; 16], &padded)
     }
 }
 
