@@ -378,3 +378,37 @@ fn a_locked_card_selects_only_the_issuer_security_domain() {
     assert_ne!(sw(&select(&mut card, APP)), 0x9000);
     assert_ne!(sw(&send(&mut card, "80020000", &[])), 0x9000);
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Random content-management calls by a security domain always get a status word and
+        /// leave the card answering, with the security domain still installed.
+        #[test]
+        fn random_card_manager_calls_leave_the_card_usable(
+            calls in proptest::collection::vec(
+                (prop_oneof![Just(0x03u8), Just(0x04), Just(0x05), Just(0x06), Just(0xE4), Just(0xE6), Just(0xE8)],
+                 any::<u8>(), any::<u8>(), proptest::collection::vec(any::<u8>(), 0..40)),
+                1..12),
+        ) {
+            let mut card = card();
+            prop_assert_eq!(select(&mut card, SD), hex("9000"));
+            for (ins, p1, p2, data) in calls {
+                let header = format!("80{ins:02X}{p1:02X}{p2:02X}");
+                let response = send(&mut card, &header, &data);
+                prop_assert!(response.len() >= 2);
+                // A card locked or terminated by the call answers 6999 from now on.
+                if card.registry().card_life_cycle().only_isd() {
+                    break;
+                }
+            }
+            prop_assert!(card.registry().applet(&hex(SD)).is_some());
+            card.reset();
+            prop_assert!(card.transmit(&hex("00A4040008F04A434F53FF0202")).len() >= 2);
+        }
+    }
+}

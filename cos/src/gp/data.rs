@@ -237,3 +237,32 @@ mod tests {
         assert_eq!(delete_aid(&[0x4F, 9, 1]), Err(Malformed));
     }
 }
+
+#[cfg(test)]
+mod never_panics {
+    use super::*;
+    use crate::gp::load_file::LoadSession;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_data_field_parses_or_is_malformed(data in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = ForLoad::parse(&data);
+            let _ = ForInstall::parse(&data);
+            let _ = delete_aid(&data);
+        }
+
+        #[test]
+        fn any_load_file_finishes_or_is_refused(
+            blocks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 0..6),
+            hash_len in prop_oneof![Just(0usize), Just(20), Just(32)],
+        ) {
+            let announced = ForLoad { load_file_aid: vec![1, 2, 3, 4, 5], sd_aid: Vec::new(), hash: vec![0; hash_len] };
+            let mut session = LoadSession::new(announced, Vec::new());
+            for (i, block) in blocks.iter().enumerate() {
+                prop_assert!(session.block(u8::try_from(i).unwrap_or(u8::MAX), block).is_ok());
+            }
+            let _ = session.finish();
+        }
+    }
+}
