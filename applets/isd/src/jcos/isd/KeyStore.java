@@ -215,7 +215,11 @@ final class KeyStore {
             short cgram = data;
             short cgramLen = fieldLen;
             if (type == TYPE_DES) {
+                // Double-length keys only: SCP02 has no use for single or triple-length ones.
                 keyLen = 16;
+                if (fieldLen != 16) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+                }
             } else if (type == TYPE_AES) {
                 if (fieldLen < 1) {
                     ISOException.throwIt(ISO7816.SW_WRONG_DATA);
