@@ -74,9 +74,15 @@ final class SecureChannel {
     private final byte[] counters;
     /** Key diversification data answered by INITIALIZE UPDATE. */
     private final byte[] kdd;
-    private byte failures;
-    private byte scp02i;
-    private byte scp03i;
+    /**
+     * Failed authentications in a row, SCP02 i, SCP03 i. An array rather than fields: the card
+     * OS finds references conservatively, and a byte field equal to an object handle would pin
+     * that object against deletion.
+     */
+    private final byte[] settings;
+    private static final short FAILURES = 0;
+    private static final short SCP02_I = 1;
+    private static final short SCP03_I = 2;
 
     private final byte[] state;
     /** SCP03: host challenge, card challenge. SCP02: host challenge, counter, card challenge. */
@@ -107,8 +113,9 @@ final class SecureChannel {
 
     SecureChannel(KeyStore keys, byte scp02i, byte scp03i) {
         this.keys = keys;
-        this.scp02i = scp02i;
-        this.scp03i = scp03i;
+        settings = new byte[3];
+        settings[SCP02_I] = scp02i;
+        settings[SCP03_I] = scp03i;
         counters = new byte[5];
         kdd = new byte[10];
         state = JCSystem.makeTransientByteArray((short) 8, JCSystem.CLEAR_ON_DESELECT);
@@ -150,12 +157,12 @@ final class SecureChannel {
 
     /** The SCP02 i parameter this card uses. */
     byte scp02i() {
-        return scp02i;
+        return settings[SCP02_I];
     }
 
     /** The SCP03 i parameter this card uses. */
     byte scp03i() {
-        return scp03i;
+        return settings[SCP03_I];
     }
 
     /** Ends the session (or the pending initiation) and forgets its keys. */
@@ -225,7 +232,7 @@ final class SecureChannel {
         if (buf[ISO7816.OFFSET_P2] != 0) {
             ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
         }
-        if (failures >= MAX_FAILURES) {
+        if (settings[FAILURES] >= MAX_FAILURES) {
             ISOException.throwIt(SW_AUTHENTICATION_BLOCKED);
         }
         byte kvn = buf[ISO7816.OFFSET_P1];
@@ -257,6 +264,7 @@ final class SecureChannel {
     private short initScp02(byte[] buf, short enc, short mk, short dek, byte[] aid, short aidOff,
             byte aidLen) {
         byte[] kb = keys.bytes();
+        byte scp02i = settings[SCP02_I];
         Util.arrayCopyNonAtomic(counters, (short) 0, sequence, (short) 0, (short) 2);
         derive02(kb, keys.valueOffset(enc), (byte) 0x82, SK_ENC);
         derive02(kb, keys.valueOffset(mk), (byte) 0x01, SK_MAC);
@@ -291,6 +299,7 @@ final class SecureChannel {
 
     private short initScp03(byte[] buf, short enc, short mk, byte[] aid, short aidOff, byte aidLen) {
         byte[] kb = keys.bytes();
+        byte scp03i = settings[SCP03_I];
         short keyLen = keys.length(enc);
         state[PROTOCOL] = 3;
         state[I] = scp03i;
@@ -356,8 +365,8 @@ final class SecureChannel {
         }
         if (!ok) {
             reset();
-            if (failures < MAX_FAILURES) {
-                failures++;
+            if (settings[FAILURES] < MAX_FAILURES) {
+                settings[FAILURES]++;
             }
             ISOException.throwIt(SW_AUTHENTICATION_FAILED);
         }
@@ -366,8 +375,8 @@ final class SecureChannel {
             reset();
             ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
         }
-        if (failures != 0) {
-            failures = 0;
+        if (settings[FAILURES] != 0) {
+            settings[FAILURES] = 0;
         }
         if (state[PROTOCOL] == 2) {
             // The counter moves when, and only when, a session's first C-MAC was verified.
