@@ -209,6 +209,39 @@ mod tests {
     }
 
     #[test]
+    fn emv_diversification_matches_published_values() {
+        // openjavacard-tools GPKeySetTest: the GlobalPlatform test keys, EMV diversified.
+        let cases = [
+            (
+                "00000000000000000000",
+                [
+                    "5d9a62e01df1fa7a93f231000f4ac272",
+                    "13179f2220fc6bce5e740387eb78db5c",
+                    "8bbe5457944d18df460af68730f570a2",
+                ],
+            ),
+            (
+                "0102030405060708090A",
+                [
+                    "6438a05ac377df302423bc5e2038fb5b",
+                    "5a9402ddabc5b9497bbece0884929b83",
+                    "acb4c129b3912fb782a4eaee043bae95",
+                ],
+            ),
+        ];
+        for (kdd, [enc, mac, dek]) in cases {
+            let keys = StaticKeys::default()
+                .diversify(Diversification::Emv, KeyKind::Des, &h(kdd))
+                .unwrap();
+            assert_eq!(
+                (keys.enc, keys.mac, keys.dek),
+                (h(enc), h(mac), h(dek)),
+                "{kdd}"
+            );
+        }
+    }
+
+    #[test]
     fn diversification_needs_ten_bytes() {
         let keys = StaticKeys::default();
         assert!(keys

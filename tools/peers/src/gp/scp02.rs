@@ -347,6 +347,37 @@ mod tests {
     }
 
     #[test]
+    fn session_keys_match_published_derivations() {
+        // openjavacard-tools GPKeySetTest (testDeriveSCP02_*): the test keys 40..4F; ENC is
+        // S-ENC (0182), MAC the C-MAC key (0101), KEK the DEK (0181).
+        for (seq, enc, mac, dek) in [
+            (
+                [0x00, 0x01],
+                "25c9794a1205ff244f5fa0378d2f8d59",
+                "9bed98891580c3b245fe9ec58bfa8d2a",
+                "0e51fdf196141f227a57bd154012fd39",
+            ),
+            (
+                [0x00, 0x7F],
+                "f463d35410fd6ed925c7b07b333cfaf9",
+                "161c8aa468e658c45ae3eca8387dfb19",
+                "369a67c04590b93101ca413613db706a",
+            ),
+            (
+                [0xFF, 0xFF],
+                "e75adaaf916de18a01ab9acc6ef84b8b",
+                "66f6b778a1fafccc9de6c253233be33d",
+                "3c750e0f60899ffc8f0d26d860ae6c95",
+            ),
+        ] {
+            let s = SessionKeys::derive(&StaticKeys::default(), seq).unwrap();
+            assert_eq!(s.enc.to_vec(), h(enc));
+            assert_eq!(s.cmac.to_vec(), h(mac));
+            assert_eq!(s.dek.to_vec(), h(dek));
+        }
+    }
+
+    #[test]
     fn short_or_unmacced_responses_pass_through() {
         let (s, _) = pysim_session();
         let mut w = Scp02Wrapper::new(s, 0x55, 0x13, [0; 8]);

@@ -545,6 +545,21 @@ mod tests {
     }
 
     #[test]
+    fn session_keys_match_a_published_derivation() {
+        // openjavacard-tools GPKeySetTest (testDeriveSCP03): the test keys 40..4F, host
+        // challenge A7F76C713F0A713D, card challenge 31900058C1C451A2.
+        let s = SessionKeys::derive(
+            &StaticKeys::default(),
+            &h("A7F76C713F0A713D"),
+            &h("31900058C1C451A2"),
+        )
+        .unwrap();
+        assert_eq!(s.enc, h("258a78866f41482bef482dc8ca976ccd"));
+        assert_eq!(s.mac, h("053db6abc7fdf3b63a0d965ee16b0255"));
+        assert_eq!(s.rmac, h("eda0b4f2ec0345bfc50f3bc59cfef936"));
+    }
+
+    #[test]
     fn a_tampered_response_mac_is_refused() {
         let t = &TRACES[0];
         let keys = StaticKeys {
