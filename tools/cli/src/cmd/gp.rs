@@ -19,6 +19,22 @@ use jcos_peers::gp::{
 };
 use std::path::PathBuf;
 
+/// Writes to standard output; a closed pipe comes back as an error (which `main` treats as
+/// success) rather than a panic.
+fn out(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}
+
+/// `println!` through [`out`], returning from the function on a write error.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        out(&format!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
 /// `jcos gp ...`
 #[derive(Debug, Subcommand)]
 pub enum GpCommand {
@@ -252,7 +268,7 @@ pub fn run(command: &GpCommand) -> anyhow::Result<Outcome> {
         GpCommand::Delete(args) => {
             let aid = aid_operand(&args.card, args.aid.as_deref(), "AID")?;
             with_channel(&args.card, |gp| Ok(gp.delete(&aid, args.related)?))?;
-            println!("deleted {}", hex::encode(&aid));
+            outln!("deleted {}", hex::encode(&aid));
             Ok(Outcome::Pass)
         }
         GpCommand::Lock(args) => lock(args, true),
@@ -424,9 +440,9 @@ fn with_client<T>(
 fn list(args: &ListArgs) -> anyhow::Result<Outcome> {
     let registry = with_channel(&args.card, |gp| Ok(gp.registry()?))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&registry)?);
+        outln!("{}", serde_json::to_string_pretty(&registry)?);
     } else {
-        print!("{registry}");
+        out(&registry.to_string())?;
     }
     Ok(Outcome::Pass)
 }
@@ -469,38 +485,43 @@ fn info(args: &ListArgs) -> anyhow::Result<Outcome> {
         })
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&info)?);
+        outln!("{}", serde_json::to_string_pretty(&info)?);
         return Ok(Outcome::Pass);
     }
-    println!(
+    outln!(
         "Security domain: {} (SELECT answer {})",
         hex::encode(&sd),
         info.select
     );
-    let show = |name: &str, v: &Option<String>| match v {
-        Some(v) => println!("{name:<17}{v}"),
-        None => println!("{name:<17}(not given)"),
+    let show = |name: &str, v: &Option<String>| -> std::io::Result<()> {
+        match v {
+            Some(v) => out(&format!("{name:<17}{v}\n")),
+            None => out(&format!("{name:<17}(not given)\n")),
+        }
     };
-    show("Card data:", &info.card_data);
-    show("Key information:", &info.key_information);
+    show("Card data:", &info.card_data)?;
+    show("Key information:", &info.key_information)?;
     if let Some(kit) = info
         .key_information
         .as_deref()
         .and_then(|h| hex::decode(h).ok())
     {
         for (id, kvn, kind, len) in key_information(&kit) {
-            println!("                 key {id:02X} version {kvn:02X}: {kind}, {len} bytes");
+            outln!("                 key {id:02X} version {kvn:02X}: {kind}, {len} bytes");
         }
     }
-    show("CPLC:", &info.cplc);
-    show("IIN:", &info.iin);
-    show("CIN:", &info.cin);
+    show("CPLC:", &info.cplc)?;
+    show("IIN:", &info.iin)?;
+    show("CIN:", &info.cin)?;
     let s = &info.session;
-    println!(
+    outln!(
         "Secure channel:  SCP{:02X} i={:02X}, key version {:02X}, level {}",
-        s.scp, s.i, s.kvn, s.level
+        s.scp,
+        s.i,
+        s.kvn,
+        s.level
     );
-    println!("Key div. data:   {}", hex::encode(&s.kdd));
+    outln!("Key div. data:   {}", hex::encode(&s.kdd));
     Ok(Outcome::Pass)
 }
 
@@ -558,14 +579,14 @@ fn load(args: &LoadArgs) -> anyhow::Result<Outcome> {
         }
         Ok(())
     })?;
-    println!(
+    outln!(
         "loaded {} ({} bytes)",
         hex::encode(&file.package_aid),
         file.data_block.len()
     );
     if args.install {
         for applet in &file.applets {
-            println!("installed {}", hex::encode(applet));
+            outln!("installed {}", hex::encode(applet));
         }
     }
     Ok(Outcome::Pass)
@@ -604,7 +625,7 @@ fn install(args: &InstallArgs) -> anyhow::Result<Outcome> {
     };
     target(&args.card, None)?;
     with_channel(&args.card, |gp| Ok(gp.install(&request)?))?;
-    println!("installed {}", hex::encode(&instance));
+    outln!("installed {}", hex::encode(&instance));
     Ok(Outcome::Pass)
 }
 
@@ -612,7 +633,7 @@ fn lock(args: &AidArgs, lock: bool) -> anyhow::Result<Outcome> {
     let aid = aid_operand(&args.card, args.aid.as_deref(), "AID")?;
     let state = if lock { 0x80 } else { 0x00 };
     with_channel(&args.card, |gp| Ok(gp.set_status(0x40, state, &aid)?))?;
-    println!(
+    outln!(
         "{} {}",
         if lock { "locked" } else { "unlocked" },
         hex::encode(&aid)
@@ -636,7 +657,7 @@ fn set_status(args: &SetStatusArgs) -> anyhow::Result<Outcome> {
     };
     let sd = sd_aid(&args.card)?;
     with_channel(&args.card, |gp| Ok(gp.set_status(0x80, state, &sd)?))?;
-    println!(
+    outln!(
         "card life cycle: {}",
         status::life_cycle_name(Scope::Isd, state, true)
     );
@@ -669,7 +690,7 @@ fn put_key(args: &PutKeyArgs) -> anyhow::Result<Outcome> {
         gp.put_key_set(old_kvn, new_kvn, &keys, kind)?;
         Ok(kind)
     })?;
-    println!("key set {new_kvn:02X} ({kind:?}) stored; the card's key check values match");
+    outln!("key set {new_kvn:02X} ({kind:?}) stored; the card's key check values match");
     Ok(Outcome::Pass)
 }
 
