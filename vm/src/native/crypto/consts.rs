@@ -63,6 +63,8 @@ pub fn signature(alg: i8) -> CryptoResult<SigKind> {
         27 => S::Hmac(H::Sha512),
         28 => S::Hmac(H::Md5),
         29 => S::Hmac(H::Ripemd160),
+        30 => S::Rsa(H::Sha1, SigPad::Iso9796Mr),
+        31 => S::Rsa(H::Ripemd160, SigPad::Iso9796Mr),
         33 => S::Ecdsa(H::Sha256, false),
         34 => S::Ecdsa(H::Sha384, false),
         37 => S::Ecdsa(H::Sha224, false),
@@ -112,6 +114,9 @@ pub fn signature_parts(md: i8, cipher: i8, pad: i8) -> CryptoResult<SigKind> {
         (3, Some(h)) => match pad {
             7 => Ok(SigKind::Rsa(h, SigPad::Pkcs1)),
             8 => Ok(SigKind::Rsa(h, SigPad::Pss)),
+            11 if matches!(h, HashAlg::Sha1 | HashAlg::Ripemd160) => {
+                Ok(SigKind::Rsa(h, SigPad::Iso9796Mr))
+            }
             _ => Err(CryptoError::NoSuchAlgorithm),
         },
         (5, Some(h)) if pad == 0 => Ok(SigKind::Ecdsa(h, false)),
@@ -147,6 +152,7 @@ pub fn signature_triple(kind: SigKind) -> (i8, i8, i8) {
         SigKind::Hmac(h) => (h.jc(), 7, 0),
         SigKind::Rsa(h, SigPad::Pkcs1) => (h.jc(), 3, 7),
         SigKind::Rsa(h, SigPad::Pss) => (h.jc(), 3, 8),
+        SigKind::Rsa(h, SigPad::Iso9796Mr) => (h.jc(), 3, 11),
         SigKind::Ecdsa(h, plain) => (h.jc(), if plain { 9 } else { 5 }, 0),
     }
 }

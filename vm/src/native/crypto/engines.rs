@@ -10,8 +10,9 @@ use super::alg::aead;
 use super::alg::checksum;
 use super::alg::digest::{HashAlg, Hasher};
 use super::alg::rng::{Prng, SourceRng};
+use super::alg::rsa::SigPad;
 use super::alg::sym::{self, BlockAlg, Mode, Pad};
-use super::alg::{ec, rsa as rsa_alg, CryptoError};
+use super::alg::{ec, iso9796, rsa as rsa_alg, CryptoError};
 use super::consts::{self, AgreementKind, CipherKind, Family, SigKind};
 use super::keys::{self, KeyKind};
 use super::{read, short_ret, write, CryptoNative};
@@ -40,6 +41,8 @@ struct SigState {
     key: Material,
     hasher: Option<Hasher>,
     data: Vec<u8>,
+    /// What `SignatureMessageRecovery.beginVerify` recovered.
+    recovered: Option<iso9796::Recovered>,
 }
 
 #[derive(Clone)]
@@ -526,7 +529,9 @@ fn instance(
             }
             let sign = mode == MODE_1;
             let key = material_for_sig(env, kind, a.obj(1)?, sign, ctx)?;
+            // Message recovery signs the message's first bytes themselves: it keeps the data.
             let hasher = match kind {
+                SigKind::Rsa(_, SigPad::Iso9796Mr) => None,
                 SigKind::Rsa(h, _) | SigKind::Ecdsa(h, _) => Some(Hasher::new(h)),
                 _ => None,
             };
@@ -538,6 +543,7 @@ fn instance(
                     key,
                     hasher,
                     data: Vec::new(),
+                    recovered: None,
                 })),
             );
             Ok(NativeRet::Void)
@@ -562,7 +568,7 @@ fn instance(
             signature_op(env, id, a, ctx, this)
         }
         N::SigMrBeginVerify | N::SigMrSign | N::SigMrVerify => {
-            Err(CryptoError::NoSuchAlgorithm.into())
+            message_recovery(env, id, a, ctx, this)
         }
         // ------------------------------------------------------------ Cipher
         N::CipherGetCipherAlg | N::CipherGetPaddingAlg => {
@@ -612,6 +618,66 @@ fn instance(
             }
         }
         _ => Err(VmException::Security.into()),
+    }
+}
+
+/// `SignatureMessageRecovery.sign`, `beginVerify` and `verify` (ISO/IEC 9796-2 scheme 1).
+fn message_recovery(
+    env: &mut Env<'_>,
+    id: CryptoNative,
+    a: &Args<'_>,
+    ctx: ContextId,
+    this: ObjRef,
+) -> Result<NativeRet, Fault> {
+    use CryptoNative as N;
+    let data = read(env, a.obj(1)?, a.short(2)?, a.short(3)?, ctx)?;
+    let Some(State::Sig(mut s)) = env.jcre.crypto.states.remove(&this) else {
+        return Err(CryptoError::InvalidInit.into());
+    };
+    let SigKind::Rsa(h, SigPad::Iso9796Mr) = s.kind else {
+        env.jcre.crypto.states.insert(this, State::Sig(s));
+        return Err(CryptoError::IllegalUse.into());
+    };
+    if (id == N::SigMrSign) != s.sign {
+        env.jcre.crypto.states.insert(this, State::Sig(s));
+        return Err(CryptoError::InvalidInit.into());
+    }
+    let mut msg = std::mem::take(&mut s.data);
+    let recovered = s.recovered.take();
+    let key = s.key.clone();
+    // `beginVerify` starts a verification the next `verify` ends; the others end one.
+    let pending = id == N::SigMrBeginVerify;
+    env.jcre.crypto.states.insert(this, State::Sig(s));
+    let runtime = &mut env.runtime;
+    let mut rng = SourceRng(|b: &mut [u8]| runtime.random(b));
+    match (id, &key) {
+        (N::SigMrSign, Material::RsaPrivate(k)) => {
+            msg.extend_from_slice(&data);
+            let size = rsa::traits::PublicKeyParts::size(k.as_ref());
+            let (block, carried) = iso9796::encode(h, size, &msg)?;
+            let sig = rsa_alg::decrypt(k, rsa_alg::CipherPad::NoPad, &block, &mut rng)?;
+            write(env, a.obj(4)?, a.short(5)?, &sig, ctx)?;
+            let carried = i16::try_from(carried).map_err(|_| CryptoError::IllegalUse)?;
+            env.heap
+                .store_short(a.obj(6)?, i32::from(a.short(7)?), i32::from(carried), ctx)?;
+            short_ret(sig.len())
+        }
+        (N::SigMrBeginVerify, Material::RsaPublic(k)) => {
+            let block = rsa_alg::encrypt(k, rsa_alg::CipherPad::NoPad, &data, &mut rng)?;
+            let r = iso9796::decode(h, &block).ok_or(CryptoError::IllegalUse)?;
+            write(env, a.obj(1)?, a.short(2)?, &r.message, ctx)?;
+            let len = r.message.len();
+            if let Some(State::Sig(s)) = env.jcre.crypto.states.get_mut(&this) {
+                s.recovered = pending.then_some(r);
+            }
+            short_ret(len)
+        }
+        (N::SigMrVerify, Material::RsaPublic(_)) => {
+            let r = recovered.ok_or(CryptoError::IllegalUse)?;
+            msg.extend_from_slice(&data);
+            Ok(bool_ret(iso9796::matches(h, &r, &msg)))
+        }
+        _ => Err(CryptoError::InvalidInit.into()),
     }
 }
 

@@ -200,7 +200,7 @@ crypto_natives! {
     SigGetCipherAlg = 1;
     /// `Signature.getPaddingAlgorithm`.
     SigGetPaddingAlg = 1;
-    /// `SignatureMessageRecovery.beginVerify`: message recovery is not supported.
+    /// `SignatureMessageRecovery.beginVerify`.
     SigMrBeginVerify = 4;
     /// `SignatureMessageRecovery.sign`.
     SigMrSign = 8;

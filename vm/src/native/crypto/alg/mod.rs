@@ -6,6 +6,7 @@ pub mod aead;
 pub mod checksum;
 pub mod digest;
 pub mod ec;
+pub mod iso9796;
 pub mod rng;
 pub mod rsa;
 pub mod sym;

@@ -145,6 +145,9 @@ pub enum SigPad {
     Pkcs1,
     /// RSASSA-PSS with MGF1 of the same hash and a salt as long as the hash.
     Pss,
+    /// ISO/IEC 9796-2 scheme 1 with message recovery ([`super::iso9796`]), which signs
+    /// messages rather than hashes: [`sign`] and [`verify`] refuse it.
+    Iso9796Mr,
 }
 
 macro_rules! with_hash {
@@ -197,6 +200,7 @@ pub fn sign<R: CryptoRng + ?Sized>(
     let r = with_hash!(alg, D => match pad {
         SigPad::Pkcs1 => key.sign_with_rng(rng, Pkcs1v15Sign::new::<D>(), hashed),
         SigPad::Pss => key.sign_with_rng(rng, Pss::<D>::new(), hashed),
+        SigPad::Iso9796Mr => return Err(CryptoError::IllegalUse),
     });
     // Too short a modulus for the encoded hash.
     r.map_err(|_| CryptoError::IllegalUse)
@@ -213,6 +217,7 @@ pub fn verify(
     let r = with_hash!(alg, D => match pad {
         SigPad::Pkcs1 => key.verify(Pkcs1v15Sign::new::<D>(), hashed, sig),
         SigPad::Pss => key.verify(Pss::<D>::new(), hashed, sig),
+        SigPad::Iso9796Mr => return Err(CryptoError::IllegalUse),
     });
     Ok(r.is_ok())
 }

@@ -25,6 +25,7 @@ import javacard.security.RSAPrivateKey;
 import javacard.security.RSAPublicKey;
 import javacard.security.RandomData;
 import javacard.security.Signature;
+import javacard.security.SignatureMessageRecovery;
 import javacardx.crypto.AEADCipher;
 import javacardx.crypto.Cipher;
 
@@ -47,6 +48,12 @@ import javacardx.crypto.Cipher;
  *   <li>SIGN_VERIFY (INS 34): P1 a Signature algorithm, P2 the signing slot (high nibble) and
  *       the verifying slot (low nibble); signs the input, then answers whether the signature
  *       verifies (01) and whether it verifies for the input with its first bit flipped (00).</li>
+ *   <li>RECOVERY (INS 36): P1 a message-recovery Signature algorithm, P2 the signing slot (high
+ *       nibble) and the verifying slot (low nibble); signs the input with
+ *       SignatureMessageRecovery, recovers the message from the signature and verifies the
+ *       rest; answers the two-byte recoverable length, then 01 if beginVerify recovered those
+ *       bytes, 01 if verify accepts the rest, and 00 if it refuses the rest with a byte
+ *       added.</li>
  *   <li>CIPHER (INS 40): P1 a Cipher algorithm, P2 a key slot, plus 80 to encrypt; the input is a
  *       one-byte IV length, the IV (none: init without one) and the data; answers the result.</li>
  *   <li>AEAD (INS 44): P1 an AEADCipher algorithm, P2 the Cipher mode (01 decrypt, 02 encrypt);
@@ -80,6 +87,7 @@ public class CryptoKat extends Applet {
     private static final byte INS_SIGN = 0x30;
     private static final byte INS_VERIFY = 0x32;
     private static final byte INS_SIGN_VERIFY = 0x34;
+    private static final byte INS_RECOVERY = 0x36;
     private static final byte INS_CIPHER = 0x40;
     private static final byte INS_AEAD = 0x44;
     private static final byte INS_AGREE = 0x50;
@@ -139,6 +147,7 @@ public class CryptoKat extends Applet {
     private final byte[] in;
     private final byte[] out;
     private final short[] staged;
+    private final short[] recoverable;
 
     private MessageDigest digest;
     private Signature signature;
@@ -152,6 +161,7 @@ public class CryptoKat extends Applet {
         in = JCSystem.makeTransientByteArray(BUFFER, JCSystem.CLEAR_ON_RESET);
         out = JCSystem.makeTransientByteArray(BUFFER, JCSystem.CLEAR_ON_RESET);
         staged = JCSystem.makeTransientShortArray((short) 1, JCSystem.CLEAR_ON_RESET);
+        recoverable = JCSystem.makeTransientShortArray((short) 1, JCSystem.CLEAR_ON_RESET);
         ECPrivateKey ecPrivate = (ECPrivateKey) KeyBuilder.buildKey(
                 KeyBuilder.TYPE_EC_FP_PRIVATE, KeyBuilder.LENGTH_EC_FP_256, false);
         p256(ecPrivate);
@@ -252,6 +262,8 @@ public class CryptoKat extends Applet {
             }
             case INS_SIGN_VERIFY:
                 return signVerify(p1, p2, n);
+            case INS_RECOVERY:
+                return recovery(p1, p2, n);
             case INS_CIPHER:
                 return cipher(p1, p2, n);
             case INS_AEAD:
@@ -402,6 +414,26 @@ public class CryptoKat extends Applet {
         in[0] ^= (byte) 0x80;
         out[1] = s.verify(in, (short) 0, n, in, sigOff, sigLen) ? (byte) 1 : (byte) 0;
         return 2;
+    }
+
+    private short recovery(byte alg, byte slots, short n) {
+        SignatureMessageRecovery mr = (SignatureMessageRecovery) signature(alg);
+        Key signing = key((byte) ((slots >> 4) & 0x0F));
+        Key verifying = key((byte) (slots & 0x0F));
+        mr.init(signing, Signature.MODE_SIGN);
+        short sigLen = mr.sign(in, (short) 0, n, in, n, recoverable, (short) 0);
+        short carried = recoverable[0];
+        Util.setShort(out, (short) 0, carried);
+        mr.init(verifying, Signature.MODE_VERIFY);
+        short got = mr.beginVerify(in, n, sigLen);
+        out[2] = got == carried && Util.arrayCompare(in, (short) 0, in, n, got) == 0 ? (byte) 1 : (byte) 0;
+        out[3] = mr.verify(in, got, (short) (n - got)) ? (byte) 1 : (byte) 0;
+        mr.init(signing, Signature.MODE_SIGN);
+        sigLen = mr.sign(in, (short) 0, n, in, n, recoverable, (short) 0);
+        mr.init(verifying, Signature.MODE_VERIFY);
+        got = mr.beginVerify(in, n, sigLen);
+        out[4] = mr.verify(in, got, (short) (n - got + 1)) ? (byte) 1 : (byte) 0;
+        return 5;
     }
 
     private short cipher(byte alg, byte p2, short n) {
