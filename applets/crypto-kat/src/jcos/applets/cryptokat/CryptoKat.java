@@ -75,7 +75,9 @@ import javacardx.crypto.Cipher;
  * Key slots: 01 AES, 02 DES, 03 HMAC (the value's length is the key's), 04 RSA public (P2 01
  * modulus, which sets the size, 02 exponent), 05 RSA private (likewise), 06 RSA CRT private (P2
  * 03 P, which sets the size, 04 Q, 05 DP1, 06 DQ1, 07 PQ), 07 EC P-256 private (the scalar
- * S), 08 EC P-256 public (the point W). A CryptoException with reason R answers SW 6F0R.
+ * S), 08 EC P-256 public (the point W), 09 EC public and 0A EC private on the curve key pair
+ * generation takes by default for the size the point or scalar implies (224, 256, 384 or 521
+ * bits). A CryptoException with reason R answers SW 6F0R.
  */
 public class CryptoKat extends Applet {
     private static final byte CLA = (byte) 0x80;
@@ -102,7 +104,9 @@ public class CryptoKat extends Applet {
     private static final byte SLOT_RSA_CRT = 6;
     private static final byte SLOT_EC_PRIVATE = 7;
     private static final byte SLOT_EC_PUBLIC = 8;
-    private static final short SLOTS = 9;
+    private static final byte SLOT_EC_PUBLIC_SIZED = 9;
+    private static final byte SLOT_EC_PRIVATE_SIZED = 10;
+    private static final short SLOTS = 11;
 
     private static final short BUFFER = 1024;
 
@@ -373,6 +377,12 @@ public class CryptoKat extends Applet {
             case SLOT_EC_PUBLIC:
                 ((ECPublicKey) key(slot)).setW(in, (short) 0, n);
                 return;
+            case SLOT_EC_PUBLIC_SIZED:
+                ((ECPublicKey) defaultCurve(slot, curveBits((short) ((short) (n - 1) / 2)))).setW(in, (short) 0, n);
+                return;
+            case SLOT_EC_PRIVATE_SIZED:
+                ((ECPrivateKey) defaultCurve(slot, curveBits(n))).setS(in, (short) 0, n);
+                return;
             default:
                 ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
         }
@@ -388,6 +398,26 @@ public class CryptoKat extends Applet {
         keys[privateSlot] = pair.getPrivate();
         Util.setShort(out, (short) 0, keys[publicSlot].getSize());
         return 2;
+    }
+
+    /**
+     * An EC key of `bits` in `slot` (09 public, 0A private) with the domain parameters key pair
+     * generation gives it when none are set: the default curve of that size.
+     */
+    private Key defaultCurve(byte slot, short bits) {
+        Key k = keys[slot];
+        if (k == null || k.getSize() != bits) {
+            KeyPair pair = new KeyPair(KeyPair.ALG_EC_FP, bits);
+            pair.genKeyPair();
+            k = slot == SLOT_EC_PUBLIC_SIZED ? (Key) pair.getPublic() : (Key) pair.getPrivate();
+            keys[slot] = k;
+        }
+        return k;
+    }
+
+    /** The size in bits of a curve whose field elements take `bytes` bytes. */
+    private static short curveBits(short bytes) {
+        return bytes == 66 ? KeyBuilder.LENGTH_EC_FP_521 : (short) (bytes * 8);
     }
 
     private short random(byte alg, byte p2) {
