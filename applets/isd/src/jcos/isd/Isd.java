@@ -226,7 +226,11 @@ public final class Isd extends Applet {
                 n = content.load(buf, off, lc);
                 break;
             case INS_DELETE:
-                n = content.delete(buf, off, lc);
+                if (lc > 0 && (buf[off] == (byte) 0xD0 || buf[off] == (byte) 0xD2)) {
+                    n = keys.delete(buf, off, lc);
+                } else {
+                    n = content.delete(buf, off, lc);
+                }
                 break;
             case INS_SET_STATUS:
                 n = content.setStatus(buf, off, lc);

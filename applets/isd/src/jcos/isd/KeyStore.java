@@ -302,4 +302,61 @@ final class KeyStore {
         Util.arrayFillNonAtomic(work, (short) 0, (short) 108, (byte) 0);
         return r;
     }
+
+    /**
+     * DELETE of keys (GP CS 2.3.1 §11.2.2.3): the data field holds 'D0' key identifier and/or
+     * 'D2' key version number; every key matching all that are given is deleted. 6A88 when
+     * none matches; 6985 when no key would remain. Answers '00'.
+     */
+    short delete(byte[] buf, short off, short len) {
+        short end = (short) (off + len);
+        short kid = -1;
+        short kvn = -1;
+        while (off < end) {
+            if ((short) (off + 3) > end || buf[(short) (off + 1)] != 1) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            }
+            if (buf[off] == (byte) 0xD0) {
+                kid = (short) (buf[(short) (off + 2)] & 0xFF);
+            } else if (buf[off] == (byte) 0xD2) {
+                kvn = (short) (buf[(short) (off + 2)] & 0xFF);
+            } else {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            }
+            off += 3;
+        }
+        if (kid < 0 && kvn < 0) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+        short matching = 0;
+        short used = 0;
+        for (short s = 0; s < (short) (SLOTS * SLOT); s += SLOT) {
+            if (slots[(short) (s + TYPE)] != 0) {
+                used++;
+                if (matches(s, kid, kvn)) {
+                    matching++;
+                }
+            }
+        }
+        if (matching == 0) {
+            ISOException.throwIt(Isd.SW_REFERENCED_DATA_NOT_FOUND);
+        }
+        if (matching == used) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        JCSystem.beginTransaction();
+        for (short s = 0; s < (short) (SLOTS * SLOT); s += SLOT) {
+            if (slots[(short) (s + TYPE)] != 0 && matches(s, kid, kvn)) {
+                slots[(short) (s + TYPE)] = 0;
+            }
+        }
+        JCSystem.commitTransaction();
+        buf[0] = 0;
+        return 1;
+    }
+
+    private boolean matches(short slot, short kid, short kvn) {
+        return (kid < 0 || (slots[(short) (slot + KID)] & 0xFF) == kid)
+                && (kvn < 0 || (slots[(short) (slot + KVN)] & 0xFF) == kvn);
+    }
 }
