@@ -155,16 +155,6 @@ final class SecureChannel {
         random.generateData(dst, off, len);
     }
 
-    /** The SCP02 i parameter this card uses. */
-    byte scp02i() {
-        return settings[SCP02_I];
-    }
-
-    /** The SCP03 i parameter this card uses. */
-    byte scp03i() {
-        return settings[SCP03_I];
-    }
-
     /** Ends the session (or the pending initiation) and forgets its keys. */
     void reset() {
         Util.arrayFillNonAtomic(state, (short) 0, (short) state.length, (byte) 0);
