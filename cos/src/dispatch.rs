@@ -87,6 +87,11 @@ impl Router<'_> {
                 queue: Vec::new(),
                 caller: Vec::new(),
             }),
+            fs: self.fs.as_deref_mut().map(|fs| crate::fs::api::AppletFiles {
+                fs,
+                session: &mut self.session.fs,
+                channel,
+            }),
         }
     }
 

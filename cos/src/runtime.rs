@@ -39,6 +39,9 @@ pub(crate) struct CardRuntime<'a> {
     /// What security domains may work on, where the card lets them (applet code run by the
     /// dispatcher); `None` refuses `CardManager` to everyone.
     pub(crate) gp: Option<Slots<'a>>,
+    /// The file system, for `jcos.framework.FileSystem` (applet code run by the
+    /// dispatcher on a card that has one).
+    pub(crate) fs: Option<crate::fs::api::AppletFiles<'a>>,
 }
 
 /// A command with no bytes: what the VM sees when it runs outside APDU processing.
@@ -68,6 +71,7 @@ impl<'a> CardRuntime<'a> {
             registry,
             channels,
             gp: None,
+            fs: None,
         }
     }
 
@@ -123,6 +127,10 @@ impl Runtime for CardRuntime<'_> {
 
     fn aid_in_use(&self, aid: &[u8]) -> bool {
         self.registry.aid_in_use(aid)
+    }
+
+    fn file_system(&mut self) -> Option<&mut dyn jcos_vm::runtime::FileSystem> {
+        self.fs.as_mut().map(|f| f as &mut dyn jcos_vm::runtime::FileSystem)
     }
 
     fn card_manager(&mut self, caller: &[u8]) -> Option<&mut dyn CardManager> {

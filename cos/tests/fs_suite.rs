@@ -10,6 +10,12 @@ struct Suite {
     card: CardSection,
     #[serde(default, rename = "override")]
     overrides: Vec<Override>,
+    load: Option<LoadSection>,
+}
+
+#[derive(Deserialize)]
+struct LoadSection {
+    dir: String,
 }
 
 #[derive(Deserialize)]
@@ -62,6 +68,10 @@ enum Step {
     Reset,
     /// Arm a tear after N writes, send the command, require that the power was cut.
     Tear(usize, u64, Vec<u8>),
+    /// Load the one CAP file of `[load] dir`/NAME.
+    Load(usize, String),
+    /// Install class AID as instance AID.
+    Install(usize, Vec<u8>, Vec<u8>),
 }
 
 fn hex(text: &str, line: usize) -> Result<Vec<Option<u8>>, String> {
@@ -109,6 +119,23 @@ fn parse(text: &str) -> Result<Vec<Step>, String> {
                 .map_err(|_| format!("line {line}: bad tear count"))?;
             let apdu = hex(apdu, line)?.into_iter().flatten().collect();
             steps.push(Step::Tear(line, count, apdu));
+        } else if let Some(name) = content.strip_prefix("load ") {
+            steps.push(Step::Load(line, name.trim().to_string()));
+        } else if let Some(rest) = content.strip_prefix("install ") {
+            let aids: Vec<Vec<u8>> = rest
+                .split_whitespace()
+                .map(|a| hex(a, line).map(|b| b.into_iter().flatten().collect()))
+                .collect::<Result<_, _>>()?;
+            match aids.as_slice() {
+                [class, instance] => {
+                    steps.push(Step::Install(line, class.clone(), instance.clone()))
+                }
+                _ => {
+                    return Err(format!(
+                        "line {line}: install needs a class and an instance AID"
+                    ))
+                }
+            }
         } else if content == "reset" {
             steps.push(Step::Reset);
         } else {
@@ -122,7 +149,7 @@ fn show(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
-fn run(card: &mut Card, steps: &[Step]) -> Result<usize, String> {
+fn run(card: &mut Card, steps: &[Step], load_dir: Option<&Path>) -> Result<usize, String> {
     card.power_on();
     let mut last: Option<(usize, Vec<u8>, Vec<u8>)> = None;
     let mut checked = 0;
@@ -152,6 +179,23 @@ fn run(card: &mut Card, steps: &[Step]) -> Result<usize, String> {
             }
             Step::Reset => {
                 card.reset();
+            }
+            Step::Load(line, name) => {
+                let dir = load_dir
+                    .ok_or(format!("line {line}: load without [load] dir"))?
+                    .join(name);
+                let cap = std::fs::read_dir(&dir)
+                    .map_err(|e| format!("line {line}: {}: {e}", dir.display()))?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .find(|p| p.extension().is_some_and(|e| e == "cap"))
+                    .ok_or(format!("line {line}: no CAP file in {}", dir.display()))?;
+                let bytes = std::fs::read(&cap).map_err(|e| format!("line {line}: {e}"))?;
+                card.load_package(&bytes)
+                    .map_err(|e| format!("line {line}: load {name}: {e}"))?;
+            }
+            Step::Install(line, class, instance) => {
+                card.install_applet(&jcos_cos::InstallRequest::new(class, instance, &[]))
+                    .map_err(|e| format!("line {line}: install: {e}"))?;
             }
             Step::Tear(line, count, apdu) => {
                 card.arm_tear(*count);
@@ -188,7 +232,8 @@ fn iso7816_fs_suite_passes() {
         let text = std::fs::read_to_string(path).unwrap();
         assert!(text.starts_with('#'), "{name}: must open with a comment");
         let mut card = card_for(&suite, &name);
-        match parse(&text).and_then(|steps| run(&mut card, &steps)) {
+        let load_dir = suite.load.as_ref().map(|l| dir.join(&l.dir));
+        match parse(&text).and_then(|steps| run(&mut card, &steps, load_dir.as_deref())) {
             Ok(0) => failures.push(format!("{name}: checks nothing")),
             Ok(_) => {}
             Err(e) => failures.push(format!("{name}: {e}")),

@@ -248,3 +248,56 @@ fn one_tear_sweeps_heap_and_file_system_writes_in_one_sequence() {
         );
     }
 }
+
+/// An applet's file-system update through `jcos.framework.FileSystem` (applets/fs-demo) counts
+/// in the same sequence: after the counter's INCREMENT (one heap write), the update's two
+/// writes (the body, the commit record) are writes 1 and 2. Cut during either, the card
+/// answers nothing and EF 2F01 keeps its old bytes; the counter keeps its increment.
+#[test]
+fn an_applet_file_system_update_tears_in_the_card_sequence() {
+    const FS_DEMO: &str = "F04A434F53020401";
+    for n in 0..=3u64 {
+        let mut card = card_with_counter();
+        let cap = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../applets/fs-demo/fs-demo.cap"),
+        )
+        .unwrap();
+        card.load_package(&cap).unwrap();
+        let aid = hexb(FS_DEMO);
+        card.install_applet(&jcos_cos::InstallRequest::new(&aid, &aid, &[]))
+            .unwrap();
+        card.arm_tear(n);
+        let increment = card.transmit(&hexb("8002000000"));
+        if n == 0 {
+            assert!(increment.is_empty() && card.power_lost(), "tear {n}");
+        } else {
+            assert_eq!(increment, hexb("00019000"), "tear {n}");
+            assert_eq!(
+                card.transmit(&hexb("00A4040008F04A434F53020401")),
+                hexb("9000")
+            );
+            let update = card.transmit(&hexb("8012000005022F01AABB"));
+            if n < 3 {
+                assert!(update.is_empty() && card.power_lost(), "tear {n}");
+            } else {
+                assert_eq!(update, hexb("9000"), "tear {n}");
+            }
+        }
+        card.power_off();
+        assert!(card.file_system().unwrap().check_invariants().is_ok());
+        assert_eq!(
+            card.transmit(&hexb("00B0810002")),
+            hexb(if n == 3 { "AABB9000" } else { "01029000" }),
+            "tear {n}"
+        );
+        assert_eq!(
+            card.transmit(&hexb("00A4040008F04A434F53020101")),
+            hexb("9000")
+        );
+        assert_eq!(
+            card.transmit(&hexb("8001000000")),
+            hexb(if n == 0 { "00009000" } else { "00019000" }),
+            "tear {n}"
+        );
+    }
+}

@@ -75,6 +75,13 @@ pub trait Runtime {
         let _ = caller;
         None
     }
+
+    /// The card's ISO/IEC 7816-4 file system, held to the security status of the current
+    /// command's logical channel (`jcos.framework.FileSystem`); `None` on a card without one
+    /// (the natives then throw `ISOException` 6A82).
+    fn file_system(&mut self) -> Option<&mut dyn FileSystem> {
+        None
+    }
 }
 
 /// A status word an ISO/GP command answers with (`ISOException` reason).
@@ -114,4 +121,46 @@ pub trait CardManager {
 
     /// DELETE of an application or a load file (and its applications when `related`).
     fn delete(&mut self, data: &[u8], related: bool) -> Result<(), Sw>;
+}
+
+/// The card's file system as an applet sees it (`jcos.framework.FileSystem`): files named by
+/// paths of FIDs from the MF, access conditions evaluated against the security status of the
+/// applet's logical channel, internal EFs never readable. Errors are the status words of the
+/// contract (6A82, 6982, 6981, 6B00, 6A83, 6A84).
+pub trait FileSystem {
+    /// Whether the channel's security status allows operation `op` (1 read, 2 update,
+    /// 3 append) on the file at `path`.
+    fn check_access(&self, path: &[u16], op: u8) -> Result<bool, Sw>;
+
+    /// Up to `len` bytes at `offset` of the transparent EF at `path`.
+    fn read_binary(&self, path: &[u16], offset: usize, len: usize) -> Result<Vec<u8>, Sw>;
+
+    /// Record `number` of the record EF at `path`.
+    fn read_record(&self, path: &[u16], number: u8) -> Result<Vec<u8>, Sw>;
+
+    /// The size of the EF at `path` (the bytes its FCP announces in tag 80).
+    fn file_size(&self, path: &[u16]) -> Result<usize, Sw>;
+
+    /// Writes `data` at `offset` of the transparent EF at `path`, all or nothing. The file
+    /// system's persistent writes follow the heap's `heap_writes` in the card's one sequence
+    /// of writes, so an armed tear may cut them ([`Written`]).
+    fn update_binary(
+        &mut self,
+        path: &[u16],
+        offset: usize,
+        data: &[u8],
+        heap_writes: u64,
+    ) -> Result<Written, Sw>;
+}
+
+/// What became of a file-system update's persistent writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Written {
+    /// They are done; an armed tear allows `tear_left` more writes (the heap's next ones).
+    Done {
+        /// Writes left before an armed tear cuts the power, if one is armed.
+        tear_left: Option<u64>,
+    },
+    /// An armed tear cut the power during them: nothing changed, and the VM must stop.
+    PowerLost,
 }

@@ -10,6 +10,9 @@ use super::access::Operation;
 use super::error::FsError;
 use super::model::{EfBody, FileSystem, FsWrite, NodeId, MF_FID};
 use super::security::ChannelContext;
+use super::{Commit, FsSession};
+use jcos_apdu::StatusWord;
+use jcos_vm::runtime::{self, Sw, Written};
 
 /// Who asks.
 #[derive(Debug, Clone, Copy)]
@@ -81,6 +84,9 @@ impl FileSystem {
         self.check_access(caller, id, Operation::Update)?;
         match self.ef(id).map(|ef| &ef.body) {
             Some(EfBody::Transparent { data, coding }) => {
+                if offset > data.len() {
+                    return Err(FsError::OffsetOutsideEf);
+                }
                 let end = offset
                     .checked_add(bytes.len())
                     .ok_or(FsError::WrongLength)?;
@@ -127,5 +133,100 @@ impl FileSystem {
         self.secret(id)
             .and_then(|s| s.value.as_deref())
             .ok_or(FsError::ReferencedDataNotFound)
+    }
+}
+
+/// The file system as the applet running on one logical channel reaches it through the
+/// `jcos.framework.FileSystem` natives ([`jcos_vm::runtime::FileSystem`]): held to that
+/// channel's security status, never reading internal EFs, its updates committed through the
+/// power session's tear like a command's.
+pub struct AppletFiles<'a> {
+    /// The card's file system.
+    pub fs: &'a mut FileSystem,
+    /// The power session's channel contexts and armed tear.
+    pub session: &'a mut FsSession,
+    /// The logical channel of the command the applet is processing.
+    pub channel: u8,
+}
+
+fn sw(error: FsError) -> Sw {
+    StatusWord::from(error).0
+}
+
+impl AppletFiles<'_> {
+    /// The EF at `path` (FIDs from the MF), `6981` for a DF.
+    fn ef(&self, path: &[u16]) -> Result<NodeId, Sw> {
+        let id = self.fs.open(path).map_err(sw)?;
+        if self.fs.ef(id).is_none() {
+            return Err(sw(FsError::IncompatibleStructure));
+        }
+        Ok(id)
+    }
+}
+
+impl runtime::FileSystem for AppletFiles<'_> {
+    fn check_access(&self, path: &[u16], op: u8) -> Result<bool, Sw> {
+        let id = self.ef(path)?;
+        let op = match op {
+            1 => Operation::Read,
+            2 => Operation::Update,
+            3 => Operation::Write,
+            _ => return Err(sw(FsError::WrongData)),
+        };
+        let ctx = self.session.context(self.channel);
+        match self.fs.check_access(Caller::Channel(&ctx), id, op) {
+            Ok(()) => Ok(true),
+            Err(FsError::SecurityNotSatisfied | FsError::ConditionsNotSatisfied) => Ok(false),
+            Err(e) => Err(sw(e)),
+        }
+    }
+
+    fn read_binary(&self, path: &[u16], offset: usize, len: usize) -> Result<Vec<u8>, Sw> {
+        let id = self.ef(path)?;
+        let ctx = self.session.context(self.channel);
+        self.fs
+            .read_binary(Caller::Channel(&ctx), id, offset, len)
+            .map_err(sw)
+    }
+
+    fn read_record(&self, path: &[u16], number: u8) -> Result<Vec<u8>, Sw> {
+        let id = self.ef(path)?;
+        let ctx = self.session.context(self.channel);
+        self.fs
+            .read_record(Caller::Channel(&ctx), id, usize::from(number))
+            .map_err(sw)
+    }
+
+    fn file_size(&self, path: &[u16]) -> Result<usize, Sw> {
+        let id = self.ef(path)?;
+        match self.fs.ef(id) {
+            Some(ef) if ef.internal => Err(sw(FsError::SecurityNotSatisfied)),
+            Some(ef) => Ok(ef.body.allocated()),
+            None => Err(sw(FsError::IncompatibleStructure)),
+        }
+    }
+
+    fn update_binary(
+        &mut self,
+        path: &[u16],
+        offset: usize,
+        data: &[u8],
+        heap_writes: u64,
+    ) -> Result<Written, Sw> {
+        let id = self.ef(path)?;
+        let writes = {
+            let ctx = self.session.context(self.channel);
+            self.fs
+                .update_binary(Caller::Channel(&ctx), id, offset, data)
+                .map_err(sw)?
+        };
+        // The heap's writes so far in this command come before these in the tear's count.
+        self.session.sync_heap(heap_writes);
+        match self.session.commit(self.fs, &writes).map_err(sw)? {
+            Commit::Torn(_) => Ok(Written::PowerLost),
+            Commit::Done => Ok(Written::Done {
+                tear_left: self.session.sync_heap(heap_writes),
+            }),
+        }
     }
 }

@@ -82,15 +82,8 @@ pub fn sync_tear(session: Option<&mut FsSession>, vm: Option<&mut jcos_vm::Vm>) 
         }
         return;
     }
-    let Some(tear) = session.tear.as_mut() else {
-        return;
-    };
-    tear.left = tear
-        .left
-        .saturating_sub(heap.saturating_sub(tear.heap_mark));
-    tear.heap_mark = heap;
-    if let Some(vm) = vm {
-        vm.arm_tear(tear.left);
+    if let (Some(left), Some(vm)) = (session.sync_heap(heap), vm) {
+        vm.arm_tear(left);
     }
 }
 
@@ -136,6 +129,46 @@ impl FsSession {
         self.power_lost
     }
 
+    /// Commits `writes` to `fs`, counting them against an armed tear: a tear armed beyond
+    /// them lets them all through and waits; one among them rolls them back, and the power is
+    /// lost.
+    pub fn commit(&mut self, fs: &mut FileSystem, writes: &[FsWrite]) -> Result<Commit, FsError> {
+        let count = persistent_writes(writes);
+        let tear = self
+            .tear
+            .filter(|t| t.left < count)
+            .and_then(|t| usize::try_from(t.left).ok());
+        if let Some(t) = self.tear.as_mut() {
+            t.left = t.left.saturating_sub(count);
+        }
+        let done = fs.commit(writes, tear)?;
+        if let Commit::Torn(_) = done {
+            self.tear = None;
+            self.power_lost = true;
+        }
+        Ok(done)
+    }
+
+    /// Brings an armed tear up to date with the heap's count of persistent writes; the
+    /// writes it still allows.
+    pub fn sync_heap(&mut self, heap_writes: u64) -> Option<u64> {
+        let tear = self.tear.as_mut()?;
+        tear.left = tear
+            .left
+            .saturating_sub(heap_writes.saturating_sub(tear.heap_mark));
+        tear.heap_mark = heap_writes;
+        Some(tear.left)
+    }
+
+    /// The context of `channel` as it stands (a channel not used yet: the MF current,
+    /// nothing verified).
+    pub fn context(&self, channel: u8) -> std::borrow::Cow<'_, ChannelContext> {
+        match self.channels.get(&channel) {
+            Some(ctx) => std::borrow::Cow::Borrowed(ctx),
+            None => std::borrow::Cow::Owned(ChannelContext::default()),
+        }
+    }
+
     /// Forgets the context of every channel `is_open` says is closed, so a channel opened
     /// again starts at the MF with nothing verified.
     pub fn forget_closed(&mut self, is_open: impl Fn(u8) -> bool) {
@@ -155,19 +188,8 @@ pub fn transmit<R: rand::Rng + ?Sized>(
     let ctx = session.channel(channel);
     match process(fs, ctx, command, rng) {
         Ok(outcome) => {
-            let count = persistent_writes(&outcome.writes);
-            // A tear armed beyond this command's writes lets them all through and waits.
-            let tear = session
-                .tear
-                .filter(|t| t.left < count)
-                .and_then(|t| usize::try_from(t.left).ok());
-            if let Some(t) = session.tear.as_mut() {
-                t.left = t.left.saturating_sub(count);
-            }
-            match fs.commit(&outcome.writes, tear) {
+            match session.commit(fs, &outcome.writes) {
                 Ok(Commit::Torn(_)) => {
-                    session.tear = None;
-                    session.power_lost = true;
                     jcos_apdu::ResponseApdu::status(jcos_apdu::StatusWord::MEMORY_FAILURE)
                 }
                 Ok(Commit::Done) => jcos_apdu::ResponseApdu::new(outcome.data, outcome.sw),

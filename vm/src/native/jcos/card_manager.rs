@@ -129,6 +129,6 @@ pub(super) fn invoke(
             manager(env, ctx)?.delete(&data, related).map_err(refused)?;
             Ok(NativeRet::Void)
         }
-        N::GetVersion => Err(VmException::Security.into()),
+        _ => Err(VmException::Security.into()),
     }
 }

@@ -3,12 +3,15 @@
 //!
 //! - [`system`]: `JcosSystem`, the framework's version;
 //! - [`card_manager`]: `CardManager`, the GlobalPlatform registry and content management of
-//!   security domains, forwarded to the card through [`crate::runtime::CardManager`].
+//!   security domains, forwarded to the card through [`crate::runtime::CardManager`];
+//! - [`fs`]: `FileSystem`, the card's ISO/IEC 7816-4 file system, through
+//!   [`crate::runtime::FileSystem`].
 //!
 //! Every method is a static native; a method of the table without a binding here links as
 //! missing and traps when called.
 
 pub mod card_manager;
+mod fs;
 mod system;
 
 use super::{Args, NativeRet};
@@ -66,6 +69,16 @@ jcos_natives! {
     Install = "jcos/framework/CardManager", "install", "([BSSB)V", 4;
     /// `CardManager.delete(byte[], short, short, boolean)`.
     Delete = "jcos/framework/CardManager", "delete", "([BSSZ)V", 4;
+    /// `FileSystem.checkAccess(byte[], short, byte, byte)`.
+    FsCheckAccess = "jcos/framework/FileSystem", "checkAccess", "([BSBB)Z", 4;
+    /// `FileSystem.readBinary(byte[], short, byte, short, byte[], short, short)`.
+    FsReadBinary = "jcos/framework/FileSystem", "readBinary", "([BSBS[BSS)S", 7;
+    /// `FileSystem.updateBinary(byte[], short, byte, short, byte[], short, short)`.
+    FsUpdateBinary = "jcos/framework/FileSystem", "updateBinary", "([BSBS[BSS)V", 7;
+    /// `FileSystem.readRecord(byte[], short, byte, byte, byte[], short)`.
+    FsReadRecord = "jcos/framework/FileSystem", "readRecord", "([BSBB[BS)S", 6;
+    /// `FileSystem.getFileSize(byte[], short, byte)`.
+    FsGetFileSize = "jcos/framework/FileSystem", "getFileSize", "([BSB)S", 3;
 }
 
 /// The `jcos.framework` native implementing `class.name descriptor`.
@@ -85,6 +98,11 @@ pub(super) fn invoke(
 ) -> Result<NativeRet, Fault> {
     match id {
         JcosNative::GetVersion => Ok(system::version()),
+        JcosNative::FsCheckAccess
+        | JcosNative::FsReadBinary
+        | JcosNative::FsUpdateBinary
+        | JcosNative::FsReadRecord
+        | JcosNative::FsGetFileSize => fs::invoke(env, id, a, ctx),
         _ => card_manager::invoke(env, id, a, ctx),
     }
 }
