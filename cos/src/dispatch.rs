@@ -87,11 +87,14 @@ impl Router<'_> {
                 queue: Vec::new(),
                 caller: Vec::new(),
             }),
-            fs: self.fs.as_deref_mut().map(|fs| crate::fs::api::AppletFiles {
-                fs,
-                session: &mut self.session.fs,
-                channel,
-            }),
+            fs: self
+                .fs
+                .as_deref_mut()
+                .map(|fs| crate::fs::api::AppletFiles {
+                    fs,
+                    session: &mut self.session.fs,
+                    channel,
+                }),
         }
     }
 

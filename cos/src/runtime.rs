@@ -130,7 +130,9 @@ impl Runtime for CardRuntime<'_> {
     }
 
     fn file_system(&mut self) -> Option<&mut dyn jcos_vm::runtime::FileSystem> {
-        self.fs.as_mut().map(|f| f as &mut dyn jcos_vm::runtime::FileSystem)
+        self.fs
+            .as_mut()
+            .map(|f| f as &mut dyn jcos_vm::runtime::FileSystem)
     }
 
     fn card_manager(&mut self, caller: &[u8]) -> Option<&mut dyn CardManager> {

@@ -187,15 +187,13 @@ pub fn transmit<R: rand::Rng + ?Sized>(
 ) -> jcos_apdu::ResponseApdu {
     let ctx = session.channel(channel);
     match process(fs, ctx, command, rng) {
-        Ok(outcome) => {
-            match session.commit(fs, &outcome.writes) {
-                Ok(Commit::Torn(_)) => {
-                    jcos_apdu::ResponseApdu::status(jcos_apdu::StatusWord::MEMORY_FAILURE)
-                }
-                Ok(Commit::Done) => jcos_apdu::ResponseApdu::new(outcome.data, outcome.sw),
-                Err(e) => jcos_apdu::ResponseApdu::status(e.into()),
+        Ok(outcome) => match session.commit(fs, &outcome.writes) {
+            Ok(Commit::Torn(_)) => {
+                jcos_apdu::ResponseApdu::status(jcos_apdu::StatusWord::MEMORY_FAILURE)
             }
-        }
+            Ok(Commit::Done) => jcos_apdu::ResponseApdu::new(outcome.data, outcome.sw),
+            Err(e) => jcos_apdu::ResponseApdu::status(e.into()),
+        },
         Err(e) => jcos_apdu::ResponseApdu::status(e.into()),
     }
 }
