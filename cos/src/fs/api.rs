@@ -230,3 +230,86 @@ impl runtime::FileSystem for AppletFiles<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jcos_vm::runtime::FileSystem as _;
+
+    fn card_fs() -> FileSystem {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../conformance/iso7816-fs/profile.toml");
+        crate::fs::Profile::load_file_system(&path).unwrap()
+    }
+
+    #[test]
+    fn applets_see_the_channel_s_rights_and_never_internal_efs() {
+        let mut fs = card_fs();
+        let mut session = FsSession::default();
+        let files = AppletFiles {
+            fs: &mut fs,
+            session: &mut session,
+            channel: 0,
+        };
+        // 2F01 always; 2F02 read PIN 1; 2F07 internal; 5000 a DF; 2FFF absent.
+        assert_eq!(files.check_access(&[0x2F01], 1), Ok(true));
+        assert_eq!(files.check_access(&[0x2F02], 1), Ok(false));
+        assert_eq!(files.check_access(&[0x2F07], 1), Ok(false));
+        assert_eq!(files.check_access(&[0x2F01], 9), Err(0x6A80));
+        assert_eq!(files.check_access(&[0x5000], 1), Err(0x6981));
+        assert_eq!(files.check_access(&[0x2FFF], 1), Err(0x6A82));
+        assert_eq!(files.read_binary(&[0x2F07], 0, 4), Err(0x6982));
+        assert_eq!(files.file_size(&[0x2F07]), Err(0x6982));
+        // Transparent: its size; linear fixed 4 x 3: what it reserves.
+        assert_eq!(files.file_size(&[0x2F01]), Ok(16));
+        assert_eq!(files.file_size(&[0x2F03]), Ok(12));
+        assert_eq!(files.read_binary(&[0x2F01], 16, 4), Ok(Vec::new()));
+        assert_eq!(files.read_binary(&[0x2F01], 17, 4), Err(0x6B00));
+        assert_eq!(files.read_record(&[0x2F03], 2), Ok(vec![2, 2, 2, 2]));
+        assert_eq!(files.read_record(&[0x2F03], 3), Err(0x6A83));
+        assert_eq!(files.read_record(&[0x2F01], 1), Err(0x6981));
+        // A PIN verified on the channel opens 2F02.
+        let pin = fs.open(&[0x0001]).unwrap();
+        session.channel(0).verified.insert(pin);
+        let files = AppletFiles {
+            fs: &mut fs,
+            session: &mut session,
+            channel: 0,
+        };
+        assert_eq!(files.check_access(&[0x2F02], 1), Ok(true));
+    }
+
+    #[test]
+    fn applet_updates_count_in_the_card_s_tear_sequence() {
+        let mut fs = card_fs();
+        let before = fs.clone();
+        let mut session = FsSession::default();
+        let mut files = AppletFiles {
+            fs: &mut fs,
+            session: &mut session,
+            channel: 0,
+        };
+        assert_eq!(
+            files.update_binary(&[0x2F01], 15, &[1, 2], 0),
+            Err(0x6A84),
+            "past the end"
+        );
+        assert_eq!(files.update_binary(&[0x2F01], 17, &[1], 0), Err(0x6B00));
+        // Armed with 2 writes when the heap had made 3; it has made 4 now: 1 left, so the
+        // update (body, commit record) is cut at its commit record.
+        files.session.arm_tear(2, 3);
+        assert_eq!(
+            files.update_binary(&[0x2F01], 0, &[0xAA], 4),
+            Ok(Written::PowerLost)
+        );
+        assert!(files.session.power_lost());
+        assert_eq!(*files.fs, before);
+        // With 5 left the update is done and 3 remain for the heap.
+        files.session.arm_tear(5, 10);
+        assert_eq!(
+            files.update_binary(&[0x2F01], 0, &[0xAA], 10),
+            Ok(Written::Done { tear_left: Some(3) })
+        );
+        assert_eq!(files.read_binary(&[0x2F01], 0, 2), Ok(vec![0xAA, 0x02]));
+    }
+}
