@@ -9,6 +9,7 @@ use jcos_apdu::{hex, CommandApdu};
 use jcos_peers::gp::command::{self, InstallRequest, KeyData};
 use jcos_peers::gp::keys::key_check_value;
 use jcos_peers::gp::load::LoadFile;
+use jcos_peers::gp::scp03;
 use jcos_peers::gp::session::{CardAuthenticated, Handshake};
 use jcos_peers::gp::status::{self, Format, Scope};
 use jcos_peers::gp::{
@@ -534,6 +535,18 @@ where
             let key = decode(&ctx, key, "key")?;
             key_check_value(kind, &key)
                 .map(|k| hex::encode(&k))
+                .or_else(|e| error(&ctx, e.to_string()))
+        },
+    );
+
+    engine.register_fn(
+        "gp_scp03_card_challenge",
+        |ctx: NativeCallContext, key: &str, sequence: &str, aid: &str| -> RhaiResult<String> {
+            let keys = StaticKeys::single(&decode(&ctx, key, "key")?);
+            let sequence = decode(&ctx, sequence, "sequence counter")?;
+            let aid = decode(&ctx, aid, "AID")?;
+            scp03::pseudo_random_card_challenge(&keys, &sequence, &aid)
+                .map(|c| hex::encode(&c))
                 .or_else(|e| error(&ctx, e.to_string()))
         },
     );
