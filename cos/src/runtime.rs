@@ -135,6 +135,10 @@ impl Runtime for CardRuntime<'_> {
             .map(|f| f as &mut dyn jcos_vm::runtime::FileSystem)
     }
 
+    fn gp_registry(&mut self) -> Option<&mut dyn jcos_vm::runtime::GpRegistry> {
+        Some(self.registry)
+    }
+
     fn card_manager(&mut self, caller: &[u8]) -> Option<&mut dyn CardManager> {
         if !gp::is_security_domain(self.registry, caller) {
             return None;

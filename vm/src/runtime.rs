@@ -82,6 +82,46 @@ pub trait Runtime {
     fn file_system(&mut self) -> Option<&mut dyn FileSystem> {
         None
     }
+
+    /// The card's GlobalPlatform registry as the `org.globalplatform` API reads and changes
+    /// it (`GPSystem`, `GPRegistryEntry`); `None` on a card without one (the natives then
+    /// answer as for an application absent from the registry).
+    fn gp_registry(&mut self) -> Option<&mut dyn GpRegistry> {
+        None
+    }
+}
+
+/// What the GlobalPlatform registry records for one application or security domain
+/// (GlobalPlatform Card Specification 2.3.1 §6.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GpEntry {
+    /// The application life cycle state (§11.1.1: `03`, `07`, application-specific states,
+    /// bit 8 LOCKED).
+    pub life_cycle: u8,
+    /// The three privilege bytes (Table 6-1).
+    pub privileges: [u8; 3],
+    /// The AID of the associated security domain.
+    pub associated_sd: Vec<u8>,
+    /// The entry is the issuer security domain's.
+    pub isd: bool,
+}
+
+/// The card's GlobalPlatform registry for the `org.globalplatform` natives. The natives
+/// apply the API's rules (who may change what); the card records the result and gives it
+/// its effects (selection, the card life cycle).
+pub trait GpRegistry {
+    /// The card life cycle state (`01`, `07`, `0F`, `7F`, `FF`).
+    fn card_state(&self) -> u8;
+
+    /// Sets the card life cycle state; false when the card refuses it.
+    fn set_card_state(&mut self, state: u8) -> bool;
+
+    /// The entry of the application with this instance AID.
+    fn entry(&self, aid: &[u8]) -> Option<GpEntry>;
+
+    /// Sets the life cycle state of the application with this instance AID; false when the
+    /// card refuses it (no such application, the issuer security domain, no valid state).
+    fn set_application_state(&mut self, aid: &[u8], state: u8) -> bool;
 }
 
 /// A status word an ISO/GP command answers with (`ISOException` reason).

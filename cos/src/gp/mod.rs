@@ -14,8 +14,10 @@
 //! - [`data`]: the INSTALL and DELETE data fields;
 //! - [`load_file`]: the load session (LOAD blocks, the `C4` load file, its hash);
 //! - [`status`]: GET STATUS records;
-//! - [`apply`]: carrying out the queued requests.
+//! - [`apply`]: carrying out the queued requests;
+//! - [`api`]: the registry as the `org.globalplatform` API for applets reads and changes it.
 
+pub(crate) mod api;
 pub(crate) mod apply;
 pub(crate) mod data;
 pub(crate) mod load_file;

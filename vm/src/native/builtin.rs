@@ -259,6 +259,7 @@ pub fn program(views: &[PackageView]) -> Result<Program, BuiltinError> {
         well_known,
     };
     super::crypto::classes::add(&mut program)?;
+    super::gp::classes::add(&mut program)?;
     Ok(program)
 }
 

@@ -1,5 +1,6 @@
 //! The API implemented in Rust: `java.lang` and `javacard.framework` (Java Card 3.0.5 API),
-//! the crypto packages ([`crypto`]) and `jcos.framework` ([`jcos`]).
+//! the crypto packages ([`crypto`]), `org.globalplatform` ([`gp`]) and `jcos.framework`
+//! ([`jcos`]).
 //!
 //! Each native method has a [`NativeId`]; [`binding`] maps the declaring class, name and
 //! descriptor of an API method to it, so the linker turns the API tables' tokens into native
@@ -12,6 +13,7 @@ pub mod builtin;
 pub mod crypto;
 mod exceptions;
 mod framework;
+pub mod gp;
 pub mod jcos;
 mod jcre;
 mod pin;
@@ -59,6 +61,8 @@ macro_rules! natives {
             Crypto(crypto::CryptoNative),
             /// A `jcos.framework` native, bound in [`jcos`].
             Jcos(jcos::JcosNative),
+            /// An `org.globalplatform` native, bound in [`gp`].
+            Gp(gp::GpNative),
         }
 
         /// Declaring class, name, descriptor and native of every native method.
@@ -74,6 +78,7 @@ macro_rules! natives {
                     $( NativeId::$id => $nargs, )*
                     NativeId::Crypto(c) => c.nargs(),
                     NativeId::Jcos(j) => j.nargs(),
+                    NativeId::Gp(g) => g.nargs(),
                 }
             }
         }
@@ -324,6 +329,7 @@ pub fn binding(class: &str, name: &str, descriptor: &str) -> Option<NativeId> {
         .map(|b| b.3)
         .or_else(|| crypto::binding(class, name, descriptor).map(NativeId::Crypto))
         .or_else(|| jcos::binding(class, name, descriptor).map(NativeId::Jcos))
+        .or_else(|| gp::binding(class, name, descriptor).map(NativeId::Gp))
 }
 
 /// Runs native `id` with argument words `args` on behalf of context `ctx`.
@@ -460,6 +466,7 @@ pub fn invoke(
 
         N::Crypto(c) => crypto::invoke(env, c, &a, ctx),
         N::Jcos(j) => jcos::invoke(env, j, &a, ctx),
+        N::Gp(g) => gp::invoke(env, g, &a, ctx),
     }
 }
 
