@@ -3,6 +3,8 @@
 //! and §4.1–§4.7).
 //!
 //! - Selection with SELECT FILE by DF name (§4.5.2): the AID in the command may be partial;
+//!   a SELECT without an AID selects the issuer security domain (GlobalPlatform 2.3.1
+//!   §11.9.2.3; on a card without one it stays an error of the card's own SELECT);
 //!   only SELECTABLE instances match (GlobalPlatform 2.3.1 §5.3: an INSTALLED or LOCKED
 //!   application is answered as absent, `6A82`, as is every applet but the issuer security
 //!   domain on a CARD_LOCKED or TERMINATED card);
@@ -147,7 +149,11 @@ impl Router<'_> {
 
     /// The candidate of an applet SELECT (§4.5.2 step 4), by partial AID and occurrence.
     fn candidate(&self, command: &CommandApdu, channel: u8) -> Option<Selected> {
-        let partial = command.data();
+        // A SELECT without a name is for the issuer security domain (GP CS 2.3.1 §11.9.2.3).
+        let partial = match (command.nc(), self.registry.isd()) {
+            (0, Some(isd)) => isd.aid.as_slice(),
+            _ => command.data(),
+        };
         let mut found: Vec<Selected> = self
             .registry
             .matching(partial)

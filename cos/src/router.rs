@@ -93,7 +93,10 @@ impl Router<'_> {
             if command.ins() == INS_MANAGE_CHANNEL {
                 return self.manage_channel(command, channel);
             }
-            if command.ins() == INS_SELECT && select::is_applet_select(command) {
+            if command.ins() == INS_SELECT
+                && (select::is_applet_select(command)
+                    || (select::is_isd_select(command) && self.registry.isd().is_some()))
+            {
                 return self.applet_select(command, channel);
             }
         }

@@ -34,6 +34,17 @@ pub(crate) fn is_applet_select(command: &CommandApdu) -> bool {
         && command.nc() > 0
 }
 
+/// Whether the command is a SELECT by DF name without a name, which selects the issuer
+/// security domain (GlobalPlatform Card Specification 2.3.1 §11.9.2.3: "the Lc and data field
+/// of the SELECT command may be omitted if the Issuer Security Domain is being selected").
+pub(crate) fn is_isd_select(command: &CommandApdu) -> bool {
+    command.class().is_interindustry()
+        && !command.class().is_secure_messaging()
+        && command.p1() == P1_BY_DF_NAME
+        && p2_is_valid(command.p2())
+        && command.nc() == 0
+}
+
 /// Answers SELECT on the bare card.
 pub(crate) fn process(command: &CommandApdu) -> Result<ResponseApdu, CommandError> {
     if !p1_is_defined(command.p1()) || !p2_is_valid(command.p2()) {
