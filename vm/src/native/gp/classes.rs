@@ -9,8 +9,10 @@ use crate::native::builtin::BuiltinError;
 use crate::native::NativeId;
 use crate::program::{Class, ClassId, InterfaceTable, MethodTarget, Program};
 
-/// The class of registry entry objects (native state: the entry's AID).
+/// The class of registry entry objects (field word 0: the entry's AID object).
 pub const REGISTRY_ENTRY: &str = "jcos/gp/GPRegistryEntryImpl";
+/// Field words of a registry entry object.
+pub const REGISTRY_ENTRY_WORDS: u16 = 1;
 /// The class of the global PIN (native state: an `OwnerPIN` state; field word 0: its
 /// session state, a CLEAR_ON_RESET byte array).
 pub const GLOBAL_PIN: &str = "jcos/gp/GlobalPIN";
@@ -20,7 +22,11 @@ pub const GLOBAL_PIN_WORDS: u16 = 1;
 
 /// Implementation classes: name, implemented API interface, field words.
 const IMPLS: &[(&str, &str, u16)] = &[
-    (REGISTRY_ENTRY, "org/globalplatform/GPRegistryEntry", 0),
+    (
+        REGISTRY_ENTRY,
+        "org/globalplatform/GPRegistryEntry",
+        REGISTRY_ENTRY_WORDS,
+    ),
     (GLOBAL_PIN, "org/globalplatform/CVM", GLOBAL_PIN_WORDS),
 ];
 

@@ -1,12 +1,13 @@
 //! `GPRegistryEntry` (GlobalPlatform Card API 1.6): the registry entry of one application,
-//! a JCRE-owned object whose native state is the application's AID. Every method reads the
-//! registry at the call, so an entry object always shows the current state; an entry whose
-//! application was deleted has no privileges, state `00` and no associated security domain.
+//! a JCRE-owned object whose field word 0 is the application's AID object. Every method
+//! reads the registry at the call, so an entry object always shows the current state; an
+//! entry whose application was deleted has no privileges, state `00` and no associated
+//! security domain.
 
 use super::{
     caller_aid, has_privilege, lock_transition, own_transition, privilege, registry_entry, GpNative,
 };
-use crate::heap::{ContextId, NativeState};
+use crate::heap::{ContextId, ObjRef};
 use crate::interp::{Env, Fault, VmException};
 use crate::native::{bool_ret, Args, NativeRet};
 
@@ -25,17 +26,12 @@ pub(super) fn invoke(
 ) -> Result<NativeRet, Fault> {
     use GpNative as N;
     let this = a.obj(0)?;
-    let aid = match env.heap.native(this)? {
-        NativeState::Aid(b) => b.clone(),
-        _ => return Err(VmException::Security.into()),
-    };
+    let aid_object = ObjRef::from_word(env.heap.get_field(this, 0, ContextId::JCRE)?)
+        .ok_or(VmException::Security)?;
+    let aid = super::aid_bytes(env, aid_object)?.ok_or(VmException::Security)?;
     let entry = registry_entry(env, &aid);
     match id {
-        N::EntryGetAid => Ok(NativeRet::Word(
-            env.jcre
-                .applet_by_aid(&aid)
-                .map_or(0, |e| e.aid_object.word()),
-        )),
+        N::EntryGetAid => Ok(NativeRet::Word(aid_object.word())),
         N::EntryGetPrivileges => {
             let out = a.obj(1)?;
             let off = a.short(2)?;

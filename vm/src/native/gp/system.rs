@@ -169,26 +169,54 @@ fn secure_channel(env: &mut Env<'_>, ctx: ContextId) -> Result<NativeRet, Fault>
 }
 
 /// The registry entry object of `aid`: the JCRE keeps one per AID, a permanent entry point
-/// created on first request (so an applet may keep it in a field), or `None` without
-/// memory for it.
+/// created on first request (so an applet may keep it in a field) whose field word 0 is a
+/// JCRE-owned AID object (the applet's own when the VM knows it), or `None` without memory
+/// for it.
 fn entry_object(env: &mut Env<'_>, aid: &[u8]) -> Option<ObjRef> {
     let class = env.program.class_by_name(REGISTRY_ENTRY)?;
-    let existing = env.heap.objects().find_map(|(r, o)| match &o.body {
-        Body::Instance(i)
-            if o.owner == ContextId::JCRE
-                && i.class == class.0
-                && matches!(&i.native, NativeState::Aid(b) if b == aid) =>
-        {
-            Some(r)
+    let heap = &*env.heap;
+    let existing = heap.objects().find_map(|(r, o)| match &o.body {
+        Body::Instance(i) if o.owner == ContextId::JCRE && i.class == class.0 => {
+            let named = i
+                .fields
+                .first()
+                .and_then(|w| ObjRef::from_word(*w))
+                .and_then(|a| heap.native(a).ok())
+                .is_some_and(|n| matches!(n, NativeState::Aid(b) if b == aid));
+            named.then_some(r)
         }
         _ => None,
     });
     if existing.is_some() {
         return existing;
     }
+    let aid_object = match env.jcre.applet_by_aid(aid) {
+        Some(e) => e.aid_object,
+        None => {
+            let a = env
+                .heap
+                .alloc_instance(
+                    ContextId::JCRE,
+                    env.jcre.aid_class.0,
+                    0,
+                    NativeState::Aid(aid.to_vec()),
+                )
+                .ok()?;
+            env.heap.set_access(a, Access::PermanentEntryPoint).ok()?;
+            a
+        }
+    };
     let r = env
         .heap
-        .alloc_instance(ContextId::JCRE, class.0, 0, NativeState::Aid(aid.to_vec()))
+        .alloc_instance(
+            ContextId::JCRE,
+            class.0,
+            super::classes::REGISTRY_ENTRY_WORDS,
+            NativeState::None,
+        )
+        .ok()?;
+    env.heap
+        .put_field_ref(r, 0, aid_object.word(), ContextId::JCRE)
         .ok()?;
     env.heap.set_access(r, Access::PermanentEntryPoint).ok()?;
     Some(r)
