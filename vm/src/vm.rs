@@ -6,7 +6,7 @@ use crate::cap::CapFile;
 use crate::export::MemberKind;
 use crate::heap::{Access, ArrayData, Body, ContextId, Heap, Memory, NativeState, ObjRef};
 use crate::interp::{Completion, Env, Limits, Machine, Thrown, Trap, VmException};
-use crate::link::{self, LoadError, LoadErrorKind};
+use crate::link::{self, LoadError, LoadErrorKind, ReferenceRun};
 use crate::native::{self, Jcre, JcreError, DEFAULT_APDU_BUFFER};
 use crate::program::{ClassId, MethodTarget, PackageId, Program};
 use crate::runtime::Runtime;
@@ -137,6 +137,8 @@ pub struct Vm {
     /// The CAP files of the loaded user packages in load order: the card image keeps
     /// these, not the translation (`snapshot.rs`).
     pub(crate) caps: Vec<CapFile>,
+    /// The reference fields each class declares, by class id (see [`ReferenceRun`]).
+    reference_runs: Vec<ReferenceRun>,
     machine: Machine,
     tokens: AppletTokens,
     markers: Markers,
@@ -199,6 +201,19 @@ fn framework_token(class: &str, name: &str, descriptor: &str) -> Result<u8, VmEr
         .ok_or_else(|| VmError::Api(format!("{class}.{name}{descriptor} missing")))
 }
 
+/// The reference fields a built-in class declares: the crypto classes know theirs; the
+/// other built-in classes with field words keep references in all of them.
+fn builtin_references(class: &crate::program::Class) -> ReferenceRun {
+    let own = class.instance_words.saturating_sub(class.field_base);
+    match native::crypto::classes::declared_references(&class.name) {
+        Some((first, count)) => (
+            class.field_base.saturating_add(first),
+            count.min(own.saturating_sub(first)),
+        ),
+        None => (class.field_base, own),
+    }
+}
+
 fn applet_token(name: &str, descriptor: &str) -> Result<u8, VmError> {
     framework_token("javacard/framework/Applet", name, descriptor)
 }
@@ -233,11 +248,13 @@ impl Vm {
             extended_length: program.class_by_name(EXTENDED_LENGTH),
             applet_event: program.class_by_name(APPLET_EVENT),
         };
+        let reference_runs = program.classes.iter().map(builtin_references).collect();
         Ok(Vm {
             program,
             heap,
             jcre,
             caps: Vec::new(),
+            reference_runs,
             machine: Machine::new(config.limits),
             tokens,
             markers,
@@ -308,6 +325,7 @@ impl Vm {
         self.caps.push(cap.clone());
         self.program.classes.extend(linked.classes);
         self.program.methods.extend(linked.methods);
+        self.reference_runs.extend(linked.reference_runs);
         Ok(pkg)
     }
 
@@ -625,7 +643,7 @@ impl Vm {
 
     /// Deletes an applet instance (JCRE 3.0.5 §11.3.4): refused while objects reachable from
     /// it are referenced from another context's objects or another package's static fields
-    /// (reference fields are found conservatively: a word equal to a live handle counts);
+    /// (reference fields only, as the classes' layouts and the static images declare them);
     /// otherwise the instance's `AppletEvent.uninstall` runs when it implements it (its
     /// outcome does not stop the deletion) and the instance leaves the applet table.
     pub fn delete_applet(
@@ -695,11 +713,29 @@ impl Vm {
         foreign_object || foreign_static
     }
 
-    /// The words of an object that may hold references: every field word of an instance
-    /// (field types are not kept), the elements of a reference array.
+    /// The words of an object that hold references: the reference fields of an instance's
+    /// class and superclasses (as their Class components declare them), the elements of a
+    /// reference array.
     fn reference_words(&self, r: ObjRef) -> Vec<i32> {
         match self.heap.get(r).map(|o| &o.body) {
-            Ok(Body::Instance(i)) => i.fields.clone(),
+            Ok(Body::Instance(i)) => {
+                let mut words = Vec::new();
+                let mut class = Some(ClassId(i.class));
+                // The bound guards against a malformed superclass cycle.
+                for _ in 0..=self.program.classes.len() {
+                    let Some(id) = class else { break };
+                    let (first, count) = self
+                        .reference_runs
+                        .get(usize::from(id.0))
+                        .copied()
+                        .unwrap_or((0, 0));
+                    let start = usize::from(first);
+                    let end = start.saturating_add(usize::from(count)).min(i.fields.len());
+                    words.extend(i.fields.get(start..end).unwrap_or(&[]));
+                    class = self.program.class(id).and_then(|c| c.super_class);
+                }
+                words
+            }
             Ok(Body::Array(a)) => match &a.data {
                 ArrayData::Reference { items, .. } => items.iter().map(|w| *w as i32).collect(),
                 _ => Vec::new(),
@@ -831,4 +867,99 @@ impl Vm {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+#[cfg(test)]
+mod deletion_tests {
+    //! JCRE 3.0.5 §11.3.4.1 on the golden sio packages: the server's `Counter` object keeps
+    //! `byte[] secret` (a reference field) and `short count` (a primitive field) that the
+    //! client sets through `next(short)`.
+
+    use super::*;
+    use crate::runtime::Command;
+
+    const SERVER: [u8; 8] = [0xF0, 0x4A, 0x43, 0x4F, 0x53, 0x10, 0x03, 0x01];
+    const CLIENT: [u8; 8] = [0xF0, 0x4A, 0x43, 0x4F, 0x53, 0x10, 0x04, 0x01];
+    /// The server's field words: `secret` (token 0), `count` (token 1).
+    const SECRET: u16 = 0;
+    const COUNT: u16 = 1;
+
+    /// Answers one header at a time with no command data.
+    struct Terminal {
+        header: [u8; 4],
+    }
+
+    impl Runtime for Terminal {
+        fn command(&self) -> Command<'_> {
+            Command {
+                header: self.header,
+                data: &[],
+                ne: 256,
+                extended: false,
+            }
+        }
+        fn send(&mut self, _: &[u8]) {}
+        fn selecting_applet(&self) -> bool {
+            false
+        }
+        fn random(&mut self, dst: &mut [u8]) {
+            dst.fill(0);
+        }
+    }
+
+    fn fixture(dir: &str, file: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/fixtures/jcvm-golden")
+            .join(dir)
+            .join(file);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// A VM with both packages loaded and one instance of each; the two instances' objects.
+    fn card(t: &mut Terminal) -> (Vm, AppletId, ObjRef, ObjRef) {
+        let mut vm = Vm::new().expect("VM");
+        vm.load_bytes(&fixture("sio-server", "server.cap"))
+            .expect("server loads");
+        vm.load_bytes(&fixture("sio-client", "client.cap"))
+            .expect("client loads");
+        let server = vm.install(&SERVER, &SERVER, &[], t).expect("server");
+        let client = vm.install(&CLIENT, &CLIENT, &[], t).expect("client");
+        let object = |a| vm.entry(a).map(|e| e.instance).expect("instance");
+        let (server_obj, client_obj) = (object(server), object(client));
+        (vm, client, server_obj, client_obj)
+    }
+
+    #[test]
+    fn a_primitive_field_equal_to_a_handle_does_not_block_deletion() {
+        let mut t = Terminal { header: [0; 4] };
+        let (mut vm, client, server_obj, client_obj) = card(&mut t);
+        assert!(matches!(
+            vm.select(client, &mut t),
+            Outcome::Completed(true)
+        ));
+        // Counter.next(step) adds a signed byte step to the server's short count.
+        let mut left = client_obj.word();
+        while left > 0 {
+            let step = left.min(0x7F);
+            t.header = [0x80, 0x30, step as u8, 0x00];
+            assert!(matches!(vm.process(client, &mut t), Outcome::Completed(_)));
+            left -= step;
+        }
+        let count = vm.heap.get_field(server_obj, COUNT, ContextId::JCRE);
+        assert_eq!(count, Ok(client_obj.word()));
+        assert_eq!(vm.delete_applet(client, &mut t), Ok(()));
+    }
+
+    #[test]
+    fn a_reference_field_to_the_instance_blocks_deletion() {
+        let mut t = Terminal { header: [0; 4] };
+        let (mut vm, client, server_obj, client_obj) = card(&mut t);
+        vm.heap
+            .put_field(server_obj, SECRET, client_obj.word(), ContextId::JCRE)
+            .expect("field written");
+        assert_eq!(
+            vm.delete_applet(client, &mut t),
+            Err(DeleteError::Referenced)
+        );
+    }
 }

@@ -1,13 +1,16 @@
 //! Class layout: superclass chains across packages, instance field words, flattened public
 //! and package virtual method tables, and interface tables (JCVM 3.0.5 §6.9, §4.3.7).
 
-use super::{Linker, LoadError, LoadErrorKind};
+use super::{Linker, LoadError, LoadErrorKind, ReferenceRun};
 use crate::cap::class::{ACC_SHAREABLE, NO_METHOD};
-use crate::cap::{ClassItem, ClassRef};
+use crate::cap::{ClassInfo, ClassItem, ClassRef};
 use crate::program::{Class, ClassId, InterfaceTable, MethodTarget};
 
 /// `ACC_ABSTRACT` of a Descriptor component class.
 const DESCRIPTOR_ACC_ABSTRACT: u8 = 0x80;
+
+/// `first_reference_token` of a class that declares no reference field.
+const NO_REFERENCE: u8 = 0xFF;
 
 fn placeholder(l: &Linker<'_>) -> Class {
     Class {
@@ -31,6 +34,7 @@ pub(super) fn build(l: &mut Linker<'_>) -> Result<(), LoadError> {
     let items = l.cap.class.item_offsets();
     let n = items.len();
     l.classes = (0..n).map(|_| placeholder(l)).collect();
+    l.reference_runs = vec![(0, 0); n];
     let mut ready = vec![false; n];
     let mut remaining = n;
     while remaining > 0 {
@@ -39,9 +43,12 @@ pub(super) fn build(l: &mut Linker<'_>) -> Result<(), LoadError> {
             if ready.get(i).copied().unwrap_or(true) {
                 continue;
             }
-            if let Some(class) = build_one(l, &ready, *off, *item)? {
+            if let Some((class, refs)) = build_one(l, &ready, *off, *item)? {
                 if let Some(slot) = l.classes.get_mut(i) {
                     *slot = class;
+                }
+                if let Some(slot) = l.reference_runs.get_mut(i) {
+                    *slot = refs;
                 }
                 if let Some(r) = ready.get_mut(i) {
                     *r = true;
@@ -84,7 +91,7 @@ fn build_one(
     ready: &[bool],
     off: u16,
     item: ClassItem,
-) -> Result<Option<Class>, LoadError> {
+) -> Result<Option<(Class, ReferenceRun)>, LoadError> {
     let name = class_name(l, off);
     let loc = format!("class {name}");
     match item {
@@ -115,20 +122,23 @@ fn build_one(
                     push_unique(&mut interfaces, s);
                 }
             }
-            Ok(Some(Class {
-                name,
-                package: l.pkg,
-                is_interface: true,
-                is_abstract: true,
-                is_shareable: shareable,
-                super_class: None,
-                interfaces,
-                instance_words: 0,
-                field_base: 0,
-                public_vtable: Vec::new(),
-                package_vtable: Vec::new(),
-                itables: Vec::new(),
-            }))
+            Ok(Some((
+                Class {
+                    name,
+                    package: l.pkg,
+                    is_interface: true,
+                    is_abstract: true,
+                    is_shareable: shareable,
+                    super_class: None,
+                    interfaces,
+                    instance_words: 0,
+                    field_base: 0,
+                    public_vtable: Vec::new(),
+                    package_vtable: Vec::new(),
+                    itables: Vec::new(),
+                },
+                (0, 0),
+            )))
         }
         ClassItem::Class(i) => {
             let info = l
@@ -168,6 +178,7 @@ fn build_one(
             let instance_words = field_base
                 .checked_add(u16::from(info.declared_instance_size))
                 .ok_or_else(|| l.err(&loc, LoadErrorKind::TooMany("instance fields")))?;
+            let refs = reference_run(l, &loc, field_base, info)?;
 
             let method = |o: u16| -> Result<MethodTarget, LoadError> {
                 l.method_at
@@ -242,22 +253,53 @@ fn build_one(
                 .iter()
                 .find(|d| d.this_class_ref == ClassRef::Internal(off))
                 .is_some_and(|d| d.access_flags & DESCRIPTOR_ACC_ABSTRACT != 0);
-            Ok(Some(Class {
-                name,
-                package: l.pkg,
-                is_interface: false,
-                is_abstract,
-                is_shareable: false,
-                super_class: Some(super_id),
-                interfaces,
-                instance_words,
-                field_base,
-                public_vtable,
-                package_vtable,
-                itables,
-            }))
+            Ok(Some((
+                Class {
+                    name,
+                    package: l.pkg,
+                    is_interface: false,
+                    is_abstract,
+                    is_shareable: false,
+                    super_class: Some(super_id),
+                    interfaces,
+                    instance_words,
+                    field_base,
+                    public_vtable,
+                    package_vtable,
+                    itables,
+                },
+                refs,
+            )))
         }
     }
+}
+
+/// The field words holding the references a class declares: its instance field tokens
+/// put the reference fields in one run of `reference_count` tokens from
+/// `first_reference_token` (JCVM 3.0.5 §4.3.7.5, §6.9), inside its own
+/// `declared_instance_size` words after the superclasses' fields.
+fn reference_run(
+    l: &Linker<'_>,
+    loc: &str,
+    field_base: u16,
+    info: &ClassInfo,
+) -> Result<ReferenceRun, LoadError> {
+    if info.reference_count == 0 {
+        return Ok((field_base, 0));
+    }
+    let first = u16::from(info.first_reference_token);
+    let end = first + u16::from(info.reference_count);
+    if info.first_reference_token == NO_REFERENCE || end > u16::from(info.declared_instance_size) {
+        return Err(l.err(
+            loc,
+            LoadErrorKind::Unresolved(format!(
+                "{} reference fields from token {first} exceed the {} declared instance words",
+                info.reference_count, info.declared_instance_size
+            )),
+        ));
+    }
+    // field_base + declared_instance_size was checked not to overflow.
+    Ok((field_base + first, u16::from(info.reference_count)))
 }
 
 fn push_unique(v: &mut Vec<ClassId>, id: ClassId) {

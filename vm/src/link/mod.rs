@@ -113,6 +113,10 @@ impl LoadError {
     }
 }
 
+/// The field words of a class's instances holding the references the class itself
+/// declares, as (first word, count); a superclass's references are in its own run.
+pub type ReferenceRun = (u16, u16);
+
 /// A package after linking, ready to be appended to the program.
 #[derive(Clone, Debug)]
 pub struct LinkedPackage {
@@ -128,6 +132,8 @@ pub struct LinkedPackage {
     /// Arrays to allocate for the first static reference fields (the StaticField component's
     /// array_init), by reference index.
     pub array_inits: Vec<(u16, ArrayData)>,
+    /// The reference fields each class declares, parallel to `classes`.
+    pub reference_runs: Vec<ReferenceRun>,
 }
 
 /// Per-link state shared by the passes.
@@ -149,6 +155,8 @@ pub(crate) struct Linker<'a> {
     pub classes: Vec<Class>,
     /// Local methods.
     pub methods: Vec<Method>,
+    /// The reference fields of the local classes, parallel to `classes`.
+    pub reference_runs: Vec<ReferenceRun>,
 }
 
 impl Linker<'_> {
@@ -324,6 +332,7 @@ pub fn link(cap: &CapFile, program: &Program, static_seg: u16) -> Result<LinkedP
         method_at: HashMap::new(),
         classes: Vec::new(),
         methods: Vec::new(),
+        reference_runs: Vec::new(),
     };
     code::declare_methods(&mut l)?;
     classes::build(&mut l)?;
@@ -391,5 +400,6 @@ pub fn link(cap: &CapFile, program: &Program, static_seg: u16) -> Result<LinkedP
         methods: l.methods,
         statics: statics_image,
         array_inits,
+        reference_runs: l.reference_runs,
     })
 }

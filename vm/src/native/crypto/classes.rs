@@ -16,6 +16,26 @@ pub const KEY_WORDS: u16 = 3;
 /// Field words added to `KeyPair`: public key, private key, algorithm, size.
 pub const KEY_PAIR_WORDS: u16 = 4;
 
+/// The field words holding references that a built-in crypto class declares, as (first
+/// word after its superclass's fields, count): a key's store array, a key pair's two
+/// keys. Engine words are configuration bytes. `None` for classes of other APIs.
+pub fn declared_references(name: &str) -> Option<(u16, u16)> {
+    if name == "javacard/security/KeyPair" {
+        return Some((0, 2));
+    }
+    if SIZED.iter().any(|(n, _)| *n == name) {
+        return Some((0, 0));
+    }
+    IMPLS.iter().find(|(n, ..)| *n == name).map(|(_, sup, ..)| {
+        // Keys extend Object (word 0: the store array); engines extend their API class.
+        if *sup == "java/lang/Object" {
+            (0, 1)
+        } else {
+            (0, 0)
+        }
+    })
+}
+
 /// The implementation classes: name, API superclass, API interfaces, field words.
 pub const IMPLS: &[(&str, &str, &[&str], u16)] = &[
     (
