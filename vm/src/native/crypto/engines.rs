@@ -43,6 +43,8 @@ struct SigState {
     data: Vec<u8>,
     /// What `SignatureMessageRecovery.beginVerify` recovered.
     recovered: Option<iso9796::Recovered>,
+    /// The initial vector of a CBC MAC given to `init` (a zero block otherwise).
+    iv: Option<Vec<u8>>,
 }
 
 #[derive(Clone)]
@@ -522,11 +524,22 @@ fn instance(
             if mode != MODE_1 && mode != MODE_2 {
                 return Err(CryptoError::IllegalValue.into());
             }
-            if id == N::SigInitParams {
-                // No supported signature takes initialisation parameters (IVs of the MACs
-                // are zero as the algorithms define them).
-                return Err(CryptoError::IllegalValue.into());
-            }
+            // Only the CBC MACs take a parameter: their initial vector, one cipher block
+            // (Java Card 3.0.5 API `Signature.init(Key, byte, byte[], short, short)`).
+            let iv = if id == N::SigInitParams {
+                let block = match kind {
+                    SigKind::DesMac { .. } => 8,
+                    SigKind::AesMac => 16,
+                    _ => return Err(CryptoError::IllegalValue.into()),
+                };
+                let iv = read(env, a.obj(3)?, a.short(4)?, a.short(5)?, ctx)?;
+                if iv.len() != block {
+                    return Err(CryptoError::IllegalValue.into());
+                }
+                Some(iv)
+            } else {
+                None
+            };
             let sign = mode == MODE_1;
             let key = material_for_sig(env, kind, a.obj(1)?, sign, ctx)?;
             // Message recovery signs the message's first bytes themselves: it keeps the data.
@@ -544,6 +557,7 @@ fn instance(
                     hasher,
                     data: Vec::new(),
                     recovered: None,
+                    iv,
                 })),
             );
             Ok(NativeRet::Void)
@@ -722,10 +736,12 @@ fn signature_op(
     env.jcre.crypto.states.insert(this, State::Sig(s));
     let computed: Vec<u8> = match (state.kind, &state.key) {
         (SigKind::DesMac { out, pad, alg3 }, Material::Secret(k)) => {
-            sym::cbc_mac(BlockAlg::des_for(k.len())?, k, pad, alg3, &msg, out)?
+            let alg = BlockAlg::des_for(k.len())?;
+            sym::cbc_mac(alg, k, pad, alg3, state.iv.as_deref(), &msg, out)?
         }
         (SigKind::AesMac, Material::Secret(k)) => {
-            sym::cbc_mac(BlockAlg::aes_for(k.len())?, k, Pad::None, false, &msg, 16)?
+            let alg = BlockAlg::aes_for(k.len())?;
+            sym::cbc_mac(alg, k, Pad::None, false, state.iv.as_deref(), &msg, 16)?
         }
         (SigKind::AesCmac, Material::Secret(k)) => sym::aes_cmac(k, &msg)?,
         (SigKind::Hmac(h), Material::Secret(k)) => sym::hmac(h, k, &msg)?,
