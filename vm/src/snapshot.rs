@@ -17,8 +17,11 @@ use crate::native::AppletEntry;
 use crate::program::PackageId;
 use crate::vm::{Vm, VmConfig, VmError};
 
-/// Layout version of [`VmImage`] and [`VmDelta`]; a different one is refused.
-pub const VM_IMAGE_VERSION: u32 = 1;
+/// Version of [`VmImage`] and [`VmDelta`]: their layout and the numbering of the built-in
+/// classes, methods and static segments that the kept heap's objects refer to (version 2:
+/// the `org.globalplatform` implementation classes shift every user class id). A
+/// different one is refused.
+pub const VM_IMAGE_VERSION: u32 = 2;
 
 /// A loaded user package as the image keeps it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -446,5 +449,23 @@ impl Vm {
         self.jcre.applets = applets.iter().map(SavedApplet::entry).collect();
         self.jcre.current = None;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_image_of_another_version_is_refused() {
+        let vm = Vm::new().expect("VM");
+        let mut image = vm.snapshot().expect("snapshot");
+        assert!(Vm::restore(image.clone(), VmConfig::default()).is_ok());
+        // Version 1 images number the built-in classes without the org.globalplatform ones.
+        image.version = 1;
+        assert!(matches!(
+            Vm::restore(image, VmConfig::default()),
+            Err(RestoreError::Version { found: 1 })
+        ));
     }
 }
