@@ -198,6 +198,8 @@ fn registry_entries() {
     // finds nothing.
     assert_eq!(call(&mut card, APP, 0x24, 0, &[]), hex("6985 9000"));
     assert_eq!(call(&mut card, APP, 0x25, 0, &[]), hex("01 9000"));
+    // The JCRE keeps one entry object per application and one global PIN.
+    assert_eq!(call(&mut card, APP, 0x26, 0, &[]), hex("01 9000"));
 }
 
 #[test]
@@ -304,6 +306,19 @@ fn global_pin() {
         hex("0000 9000")
     );
     assert_eq!(call(&mut card, APP, 0x34, 1, b"1234"), hex("FFFF 9000"));
+}
+
+#[test]
+fn the_try_counter_and_the_pin_state_ignore_transactions() {
+    let mut card = isd_card(CVM_MANAGEMENT);
+    assert_eq!(call(&mut card, OTHER, 0x32, 1, b"4321"), hex("01 9000"));
+    assert_eq!(call(&mut card, OTHER, 0x33, 3, &[]), hex("01 9000"));
+    // A wrong value inside an aborted transaction still costs a try.
+    assert_eq!(call(&mut card, APP, 0x38, 1, b"0000"), hex("FFFF 9000"));
+    assert_eq!(pin_status(&mut card, APP), hex("01 01 00 00 02 9000"));
+    // The right one still resets the counter and validates.
+    assert_eq!(call(&mut card, APP, 0x38, 1, b"4321"), hex("0000 9000"));
+    assert_eq!(pin_status(&mut card, APP), hex("01 01 01 00 03 9000"));
 }
 
 #[test]

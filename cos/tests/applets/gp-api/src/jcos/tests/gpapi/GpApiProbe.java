@@ -21,11 +21,13 @@ import org.globalplatform.SecureChannel;
  *    must return 3 past its offset), AID length and bytes (getAID), or SW 6A88 for null;
  * 21 that entry's isPrivileged(P1); 22 its isAssociated(AID in the data after P2 bytes of
  *    entry AID); 23 its setState(P1); 24 its registerService(0x8211): the ISOException
- *    reason; 25 getService(null, 0x8211) is null;
+ *    reason; 25 getService(null, 0x8211) is null; 26 getRegistryEntry(null) and
+ *    getCVM(CVM_GLOBAL_PIN) answer the same objects twice;
  * 30 getCVM(P1) is not null;
  * 31 the global PIN's isActive, isSubmitted, isVerified, isBlocked, getTriesRemaining;
  * 32 update(data, format P1); 33 setTryLimit(P1); 34 verify(data, format P1), two bytes;
- * 35 resetState(); 36 blockState(); 37 resetAndUnblockState();
+ * 35 resetState(); 36 blockState(); 37 resetAndUnblockState(); 38 verify as 34 inside a
+ *    transaction that is then aborted;
  * 40 getSecureChannel(): 00 for null, else 01 and its getSecurityLevel();
  * 41 the client AID and parameter the last getShareableInterfaceObject call received.
  */
@@ -135,6 +137,10 @@ public class GpApiProbe extends Applet {
             case 0x25:
                 n = bool(buf, GPSystem.getService(null, (short) 0x8211) == null);
                 break;
+            case 0x26:
+                n = bool(buf, GPSystem.getRegistryEntry(null) == GPSystem.getRegistryEntry(null)
+                        && GPSystem.getCVM(GPSystem.CVM_GLOBAL_PIN) == pin);
+                break;
             case 0x30:
                 n = bool(buf, GPSystem.getCVM(p1) != null);
                 break;
@@ -156,6 +162,14 @@ public class GpApiProbe extends Applet {
                 Util.setShort(buf, (short) 0, pin.verify(buf, off, (byte) len, p1));
                 n = 2;
                 break;
+            case 0x38: {
+                JCSystem.beginTransaction();
+                short result = pin.verify(buf, off, (byte) len, p1);
+                JCSystem.abortTransaction();
+                Util.setShort(buf, (short) 0, result);
+                n = 2;
+                break;
+            }
             case 0x35:
                 n = bool(buf, pin.resetState());
                 break;
