@@ -33,16 +33,18 @@ final class Content {
     private static final short STATUS_FORMAT = 1;
     private static final short STATUS_AID_LEN = 2;
     private static final short PERSO_LEN = 3;
-    private final byte[] state;
-    private final short[] statusNext;
-    private final byte[] statusAid;
-    private final byte[] persoAid;
+    // The bound session's arrays (see bind).
+    private byte[] state;
+    private short[] statusNext;
+    private byte[] statusAid;
+    private byte[] persoAid;
 
-    Content() {
-        state = JCSystem.makeTransientByteArray((short) 4, JCSystem.CLEAR_ON_DESELECT);
-        statusNext = JCSystem.makeTransientShortArray((short) 1, JCSystem.CLEAR_ON_DESELECT);
-        statusAid = JCSystem.makeTransientByteArray((short) 16, JCSystem.CLEAR_ON_DESELECT);
-        persoAid = JCSystem.makeTransientByteArray((short) 16, JCSystem.CLEAR_ON_DESELECT);
+    /** Works on the content state of {@code session} (that of the command's channel). */
+    void bind(Session session) {
+        state = session.content;
+        statusNext = session.statusNext;
+        statusAid = session.statusAid;
+        persoAid = session.persoAid;
     }
 
     /** Forgets a GET STATUS continuation and a personalization target (new session). */

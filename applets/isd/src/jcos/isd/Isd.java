@@ -5,6 +5,7 @@ import javacard.framework.Applet;
 import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
+import javacard.framework.MultiSelectable;
 import javacard.framework.Util;
 import jcos.framework.CardManager;
 
@@ -18,7 +19,7 @@ import jcos.framework.CardManager;
  * of SCP02 ('15' or '55'; default '55') and SCP03 ('00', '10', '20', '30', '60' or '70';
  * default '70').
  */
-public final class Isd extends Applet {
+public final class Isd extends Applet implements MultiSelectable {
     /** ISO 7816-4 '6A88': referenced data (key set, tag, application) not found. */
     static final short SW_REFERENCED_DATA_NOT_FOUND = (short) 0x6A88;
 
@@ -80,7 +81,8 @@ public final class Isd extends Applet {
     private final byte[] cin;
     private final byte[] recognition;
     private final byte[] cplc;
-    private final boolean[] more;
+    /** One Session per logical channel, CLEAR_ON_DESELECT. */
+    private final Object[] sessions;
 
     private Isd(byte[] params, short off, short len) {
         byte scp02i = DEFAULT_SCP02_I;
@@ -111,6 +113,7 @@ public final class Isd extends Applet {
         keys = new KeyStore();
         channel = new SecureChannel(keys, scp02i, scp03i);
         content = new Content();
+        sessions = Session.perChannel(JCSystem.CLEAR_ON_DESELECT);
         cin = new byte[10];
         cin[0] = 0x45;
         cin[1] = 0x08;
@@ -128,7 +131,6 @@ public final class Isd extends Applet {
         cplc = new byte[CPLC.length];
         Util.arrayCopy(CPLC, (short) 0, cplc, (short) 0, (short) CPLC.length);
         Util.arrayCopy(cin, (short) 6, cplc, CPLC_SERIAL, (short) 4);
-        more = JCSystem.makeTransientBooleanArray((short) 1, JCSystem.CLEAR_ON_DESELECT);
     }
 
     /**
@@ -147,21 +149,46 @@ public final class Isd extends Applet {
                 bArray[bOffset]);
     }
 
-    /** Selection ends any secure channel session. */
+    /** Selection ends any secure channel session on the channel. */
     public boolean select() {
+        bind();
         channel.reset();
         content.reset();
         return true;
     }
 
-    /** Ends the session on deselection too (the transient state is cleared anyway). */
+    /**
+     * Selection on a channel while the ISD is active on another (JCRE 3.0.5 §4.2): each
+     * channel has its own session, so this one starts without.
+     */
+    public boolean select(boolean appInstAlreadyActive) {
+        return select();
+    }
+
+    /** Ends the channel's session on deselection too (the transient state is cleared anyway). */
     public void deselect() {
+        bind();
         channel.reset();
+        content.reset();
+    }
+
+    /** Deselection from one channel ends that channel's session only. */
+    public void deselect(boolean appInstStillActive) {
+        deselect();
+    }
+
+    /** Binds the session of the current command's logical channel. */
+    private Session bind() {
+        Session s = (Session) sessions[APDU.getCLAChannel()];
+        channel.bind(s);
+        content.bind(s);
+        return s;
     }
 
     /** Processes one command; see the class comment and docs/globalplatform.md. */
     public void process(APDU apdu) {
         byte[] buf = apdu.getBuffer();
+        boolean[] more = bind().more;
         if (selectingApplet()) {
             apdu.setOutgoingAndSend((short) 0, fci(buf));
             return;
@@ -215,40 +242,53 @@ public final class Isd extends Applet {
         }
         short off = ISO7816.OFFSET_CDATA;
         short n = 0;
-        switch (ins) {
-            case INS_PUT_KEY:
-                n = keys.putKey(buf, off, lc, channel, channel.work);
-                break;
-            case INS_INSTALL:
-                n = content.install(buf, off, lc);
-                break;
-            case INS_LOAD:
-                n = content.load(buf, off, lc);
-                break;
-            case INS_DELETE:
-                if (lc > 0 && (buf[off] == (byte) 0xD0 || buf[off] == (byte) 0xD2)) {
-                    n = keys.delete(buf, off, lc);
-                } else {
-                    n = content.delete(buf, off, lc);
-                }
-                break;
-            case INS_SET_STATUS:
-                n = content.setStatus(buf, off, lc);
-                break;
-            case INS_STORE_DATA:
-                n = content.storeData(buf, lc);
-                break;
-            case INS_GET_STATUS:
-                n = content.getStatus(buf, off, lc, channel.work, more);
-                if (more[0]) {
-                    respond(apdu, n, Content.SW_MORE_DATA);
-                    ISOException.throwIt(Content.SW_MORE_DATA);
-                }
-                break;
-            default:
-                ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
+        short sw = ISO7816.SW_NO_ERROR;
+        try {
+            switch (ins) {
+                case INS_PUT_KEY:
+                    n = keys.putKey(buf, off, lc, channel, channel.work);
+                    break;
+                case INS_INSTALL:
+                    n = content.install(buf, off, lc);
+                    break;
+                case INS_LOAD:
+                    n = content.load(buf, off, lc);
+                    break;
+                case INS_DELETE:
+                    if (lc > 0 && (buf[off] == (byte) 0xD0 || buf[off] == (byte) 0xD2)) {
+                        n = keys.delete(buf, off, lc);
+                    } else {
+                        n = content.delete(buf, off, lc);
+                    }
+                    break;
+                case INS_SET_STATUS:
+                    n = content.setStatus(buf, off, lc);
+                    break;
+                case INS_STORE_DATA:
+                    n = content.storeData(buf, lc);
+                    break;
+                case INS_GET_STATUS:
+                    n = content.getStatus(buf, off, lc, channel.work, more);
+                    if (more[0]) {
+                        sw = Content.SW_MORE_DATA;
+                    }
+                    break;
+                default:
+                    ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
+            }
+        } catch (ISOException e) {
+            // A warning (62xx, 63xx) is a processed command: its status gets the R-MAC
+            // (Amendment D §6.2.5); an error status comes alone.
+            sw = e.getReason();
+            if (!SecureChannel.isWarning(sw)) {
+                throw e;
+            }
+            n = 0;
         }
-        respond(apdu, n, ISO7816.SW_NO_ERROR);
+        respond(apdu, n, sw);
+        if (sw != ISO7816.SW_NO_ERROR) {
+            ISOException.throwIt(sw);
+        }
     }
 
     /** Reads the whole command data field into the buffer at offset 5; returns its length. */
@@ -264,7 +304,10 @@ public final class Isd extends Applet {
         return total;
     }
 
-    /** Sends {@code len} bytes of response data, wrapped for the session, ending with {@code sw}. */
+    /**
+     * Sends {@code len} bytes of response data, wrapped for the session, to end with {@code sw}
+     * (the caller throws a status other than 9000 afterwards).
+     */
     private void respond(APDU apdu, short len, short sw) {
         short n = channel.wrap(apdu.getBuffer(), len, sw);
         if (n > 0) {

@@ -84,16 +84,13 @@ final class SecureChannel {
     private static final short SCP02_I = 1;
     private static final short SCP03_I = 2;
 
-    private final byte[] state;
-    /** SCP03: host challenge, card challenge. SCP02: host challenge, counter, card challenge. */
-    private final byte[] context;
-    /** Sequence counter used by the session being opened. */
-    private final byte[] sequence;
-    /** MAC chaining value (SCP03, 16 bytes) or C-MAC ICV (SCP02, 8 bytes). */
-    private final byte[] chain;
-    /** SCP03 encryption counter. */
-    private final byte[] counter;
-    private final byte[] sk;
+    // The bound session's arrays (see bind).
+    private byte[] state;
+    private byte[] context;
+    private byte[] sequence;
+    private byte[] chain;
+    private byte[] counter;
+    private byte[] sk;
     private final byte[] tmp;
     private final byte[] mac;
     /** Scratch space for whole messages; also lent to the command handlers. */
@@ -111,38 +108,59 @@ final class SecureChannel {
     private final Signature cmac;
     private final RandomData random;
 
+    /** A channel of the issuer security domain: its own settings and sequence counters. */
     SecureChannel(KeyStore keys, byte scp02i, byte scp03i) {
-        this.keys = keys;
-        settings = new byte[3];
+        this(keys, new byte[3], new byte[5], new byte[10], JCSystem.CLEAR_ON_DESELECT);
         settings[SCP02_I] = scp02i;
         settings[SCP03_I] = scp03i;
-        counters = new byte[5];
-        kdd = new byte[10];
-        state = JCSystem.makeTransientByteArray((short) 8, JCSystem.CLEAR_ON_DESELECT);
-        context = JCSystem.makeTransientByteArray((short) 16, JCSystem.CLEAR_ON_DESELECT);
-        sequence = JCSystem.makeTransientByteArray((short) 3, JCSystem.CLEAR_ON_DESELECT);
-        chain = JCSystem.makeTransientByteArray((short) 16, JCSystem.CLEAR_ON_DESELECT);
-        counter = JCSystem.makeTransientByteArray((short) 16, JCSystem.CLEAR_ON_DESELECT);
-        sk = JCSystem.makeTransientByteArray((short) 128, JCSystem.CLEAR_ON_DESELECT);
-        tmp = JCSystem.makeTransientByteArray((short) 64, JCSystem.CLEAR_ON_DESELECT);
-        mac = JCSystem.makeTransientByteArray((short) 16, JCSystem.CLEAR_ON_DESELECT);
-        work = JCSystem.makeTransientByteArray((short) 288, JCSystem.CLEAR_ON_DESELECT);
-        des8 = (DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES_TRANSIENT_DESELECT,
-                KeyBuilder.LENGTH_DES, false);
-        des16 = (DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES_TRANSIENT_DESELECT,
-                KeyBuilder.LENGTH_DES3_2KEY, false);
-        aes16 = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT,
-                KeyBuilder.LENGTH_AES_128, false);
-        aes24 = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT,
-                KeyBuilder.LENGTH_AES_192, false);
-        aes32 = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT,
-                KeyBuilder.LENGTH_AES_256, false);
+    }
+
+    /**
+     * A channel sharing the keys, settings, sequence counters and diversification data of
+     * {@code isd}, its scratch memory and session keys of the given transient kind:
+     * CLEAR_ON_RESET for the sessions of applications, which run while another applet is the
+     * selected one (JCRE 3.0.5 §6.1.5: CLEAR_ON_DESELECT memory is then out of reach).
+     */
+    SecureChannel(SecureChannel isd, byte memory) {
+        this(isd.keys, isd.settings, isd.counters, isd.kdd, memory);
+    }
+
+    private SecureChannel(KeyStore keys, byte[] settings, byte[] counters, byte[] kdd,
+            byte memory) {
+        this.keys = keys;
+        this.settings = settings;
+        this.counters = counters;
+        this.kdd = kdd;
+        tmp = JCSystem.makeTransientByteArray((short) 64, memory);
+        mac = JCSystem.makeTransientByteArray((short) 16, memory);
+        work = JCSystem.makeTransientByteArray((short) 288, memory);
+        byte desType = KeyBuilder.TYPE_DES_TRANSIENT_DESELECT;
+        byte aesType = KeyBuilder.TYPE_AES_TRANSIENT_DESELECT;
+        if (memory == JCSystem.CLEAR_ON_RESET) {
+            desType = KeyBuilder.TYPE_DES_TRANSIENT_RESET;
+            aesType = KeyBuilder.TYPE_AES_TRANSIENT_RESET;
+        }
+        des8 = (DESKey) KeyBuilder.buildKey(desType, KeyBuilder.LENGTH_DES, false);
+        des16 = (DESKey) KeyBuilder.buildKey(desType, KeyBuilder.LENGTH_DES3_2KEY, false);
+        aes16 = (AESKey) KeyBuilder.buildKey(aesType, KeyBuilder.LENGTH_AES_128, false);
+        aes24 = (AESKey) KeyBuilder.buildKey(aesType, KeyBuilder.LENGTH_AES_192, false);
+        aes32 = (AESKey) KeyBuilder.buildKey(aesType, KeyBuilder.LENGTH_AES_256, false);
         desCbc = Cipher.getInstance(Cipher.ALG_DES_CBC_NOPAD, false);
         desEcb = Cipher.getInstance(Cipher.ALG_DES_ECB_NOPAD, false);
         aesCbc = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_CBC_NOPAD, false);
         aesEcb = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_ECB_NOPAD, false);
         cmac = Signature.getInstance(Signature.ALG_AES_CMAC_128, false);
         random = RandomData.getInstance(RandomData.ALG_SECURE_RANDOM);
+    }
+
+    /** Works on the session of {@code session} (that of the command's logical channel). */
+    void bind(Session session) {
+        state = session.state;
+        context = session.context;
+        sequence = session.sequence;
+        chain = session.chain;
+        counter = session.counter;
+        sk = session.sk;
     }
 
     /** Sets the key diversification data INITIALIZE UPDATE answers. */
@@ -525,6 +543,15 @@ final class SecureChannel {
         setAes(sk, SK_ENC, keyLen);
         aesEcb.init(aesKey(keyLen), Cipher.MODE_ENCRYPT);
         aesEcb.doFinal(tmp, (short) 0, (short) 16, tmp, (short) 16);
+    }
+
+    /**
+     * Whether {@code sw} is a warning (62xx, 63xx): like 9000 it ends a processed command, so
+     * its response is protected (Amendment D §6.2.5).
+     */
+    static boolean isWarning(short sw) {
+        byte sw1 = (byte) (sw >> 8);
+        return sw1 == 0x62 || sw1 == 0x63;
     }
 
     /**
