@@ -53,7 +53,16 @@ const T1_INTERFACE: [u8; 4] = [0x81, 0x31, 0xFE, 0x45];
 impl Atr {
     /// The ATR jcos gives for a protocol.
     pub fn for_protocol(protocol: Protocol) -> Self {
-        let historical = historical_bytes(protocol);
+        Self::with_historical_bytes(protocol, None)
+    }
+
+    /// The ATR for a protocol with the given historical bytes (at most 15; more are cut), or
+    /// jcos's own when `None`.
+    pub fn with_historical_bytes(protocol: Protocol, historical: Option<&[u8]>) -> Self {
+        let historical = match historical {
+            Some(h) => h.get(..h.len().min(15)).unwrap_or_default().to_vec(),
+            None => historical_bytes(protocol),
+        };
         let k = historical.len() as u8 & 0x0F;
         let mut bytes = vec![TS_DIRECT];
         match protocol {

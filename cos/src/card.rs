@@ -282,9 +282,10 @@ impl Card {
         self.installer
     }
 
-    /// The answer to reset this card gives.
+    /// The answer to reset this card gives at its next reset (with the historical bytes an
+    /// application set through `GPSystem.setATRHistBytes`, if any).
     pub fn atr(&self) -> Atr {
-        Atr::for_protocol(self.state.config.protocol)
+        Atr::with_historical_bytes(self.state.config.protocol, self.registry.historical_bytes())
     }
 
     /// Powers the card on (cold reset) and returns its ATR; a powered card is reset. The

@@ -196,6 +196,9 @@ pub struct Registry {
     card_life_cycle: CardLifeCycle,
     /// The issuer security domain's AID, on a card that has one.
     isd: Option<Vec<u8>>,
+    /// Historical bytes set by the default selected application (`GPSystem.setATRHistBytes`),
+    /// announced in the ATR from the next reset on.
+    historical_bytes: Option<Vec<u8>>,
 }
 
 impl Registry {
@@ -236,6 +239,21 @@ impl Registry {
     /// The issuer security domain, on a card that has one.
     pub fn isd(&self) -> Option<&AppletRecord> {
         self.isd.as_deref().and_then(|aid| self.applet(aid))
+    }
+
+    /// The historical bytes the default selected application set, if any.
+    pub fn historical_bytes(&self) -> Option<&[u8]> {
+        self.historical_bytes.as_deref()
+    }
+
+    /// Sets the historical bytes of the ATR (1 to 15 bytes, ISO/IEC 7816-3 8.2.2: K is a
+    /// nibble); false for any other length.
+    pub(crate) fn set_historical_bytes(&mut self, bytes: &[u8]) -> bool {
+        if !(1..=15).contains(&bytes.len()) {
+            return false;
+        }
+        self.historical_bytes = Some(bytes.to_vec());
+        true
     }
 
     /// Whether `aid` is the issuer security domain's.

@@ -137,14 +137,26 @@ fn terminate_card_needs_the_card_terminate_privilege() {
 }
 
 #[test]
-fn atr_historical_bytes_are_fixed() {
+fn atr_historical_bytes_set_with_the_card_reset_privilege() {
+    // OTHER holds Card Reset (privilege number 5: byte 1, bit 0x04), APP none.
     let mut card = isd_card([0x04, 0, 0]);
     let atr = card.atr();
-    assert_eq!(
-        call(&mut card, OTHER, 0x15, 0, &hex("8001")),
-        hex("00 9000")
-    );
+    assert_eq!(call(&mut card, APP, 0x15, 0, &hex("8001")), hex("00 9000"));
     assert_eq!(card.reset(), atr);
+    // 16 bytes are more than an ATR can announce (ISO/IEC 7816-3: K is one nibble).
+    assert_eq!(call(&mut card, OTHER, 0x15, 0, &[0x80; 16]), hex("00 9000"));
+    assert_eq!(card.reset(), atr);
+    assert_eq!(
+        call(&mut card, OTHER, 0x15, 0, &hex("80 31 C0 73")),
+        hex("01 9000")
+    );
+    // T=1: 3B, T0 = 80 | K (K = 4), TD1 81, TD2 31, TA3 FE, TB3 45, the bytes, TCK.
+    let new = card.reset();
+    let mut expected = hex("3B 84 81 31 FE 45 80 31 C0 73");
+    let tck = expected[1..].iter().fold(0, |acc, b| acc ^ b);
+    expected.push(tck);
+    assert_eq!(new.as_bytes(), &expected[..]);
+    assert_eq!(new.historical_bytes(), &hex("80 31 C0 73")[..]);
 }
 
 #[test]

@@ -122,6 +122,13 @@ pub trait GpRegistry {
     /// Sets the life cycle state of the application with this instance AID; false when the
     /// card refuses it (no such application, the issuer security domain, no valid state).
     fn set_application_state(&mut self, aid: &[u8], state: u8) -> bool;
+
+    /// Sets the historical bytes the ATR announces from the next reset on; false when the
+    /// card refuses them.
+    fn set_historical_bytes(&mut self, bytes: &[u8]) -> bool {
+        let _ = bytes;
+        false
+    }
 }
 
 /// A status word an ISO/GP command answers with (`ISOException` reason).

@@ -30,4 +30,8 @@ impl GpRegistry for Registry {
     fn set_application_state(&mut self, aid: &[u8], state: u8) -> bool {
         super::set_application_state(self, aid, state).is_ok()
     }
+
+    fn set_historical_bytes(&mut self, bytes: &[u8]) -> bool {
+        Registry::set_historical_bytes(self, bytes)
+    }
 }

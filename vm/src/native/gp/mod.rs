@@ -174,6 +174,8 @@ pub(crate) mod privilege {
     pub const CARD_LOCK: u8 = 3;
     /// Card Terminate.
     pub const CARD_TERMINATE: u8 = 4;
+    /// Card Reset (the default selected application).
+    pub const CARD_RESET: u8 = 5;
     /// CVM Management.
     pub const CVM_MANAGEMENT: u8 = 6;
     /// Global Lock.

@@ -82,9 +82,26 @@ pub(super) fn invoke(
             })))
         }
         N::SetAtrHistBytes => {
-            // The card's ATR is fixed by its protocol (cos/src/atr.rs): no application may
-            // set its historical bytes, with or without the Card Reset privilege.
-            Ok(bool_ret(false))
+            // GP Card API: only an application with the Card Reset privilege may, and the
+            // bytes take effect at the next reset (ISO/IEC 7816-3 allows at most 15).
+            let arr = a.obj(0)?;
+            let off = i32::from(a.short(1)?);
+            let len = i32::from(a.byte(2)?);
+            let bytes: Vec<u8> = env
+                .heap
+                .read_bytes(arr, off, len, ctx)?
+                .into_iter()
+                .map(|b| b as u8)
+                .collect();
+            let privileges = caller_privileges(env, ctx)?;
+            if !has_privilege(&privileges, privilege::CARD_RESET) {
+                return Ok(bool_ret(false));
+            }
+            Ok(bool_ret(
+                env.runtime
+                    .gp_registry()
+                    .is_some_and(|r| r.set_historical_bytes(&bytes)),
+            ))
         }
         N::GetRegistryEntry => {
             let caller = caller_aid(env, ctx)?;
