@@ -403,6 +403,22 @@ impl Heap {
         Ok(byte_range(v, off, len)?.to_vec())
     }
 
+    /// Reads `len` bytes of a byte array from `off` as unsigned bytes (what natives hand to
+    /// the card OS: AIDs, PINs, data).
+    pub fn read_u8s(
+        &self,
+        r: ObjRef,
+        off: i32,
+        len: i32,
+        ctx: ContextId,
+    ) -> Result<Vec<u8>, VmException> {
+        Ok(self
+            .read_bytes(r, off, len, ctx)?
+            .into_iter()
+            .map(|b| b as u8)
+            .collect())
+    }
+
     /// Reads a static reference field.
     #[inline]
     pub fn get_static_ref(&self, a: StaticAddr) -> Result<i32, VmException> {

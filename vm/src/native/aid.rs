@@ -18,12 +18,7 @@ fn read(
     len: i32,
     ctx: ContextId,
 ) -> Result<Vec<u8>, VmException> {
-    Ok(env
-        .heap
-        .read_bytes(arr, i32::from(off), len, ctx)?
-        .into_iter()
-        .map(|b| b as u8)
-        .collect())
+    env.heap.read_u8s(arr, i32::from(off), len, ctx)
 }
 
 /// Runs an `AID` native.

@@ -31,10 +31,7 @@ pub(super) fn register(
             return Err(VmException::System(SYSTEM_ILLEGAL_VALUE).into());
         }
         env.heap
-            .read_bytes(arr, i32::from(off), i32::from(len), ctx)?
-            .into_iter()
-            .map(|b| b as u8)
-            .collect::<Vec<u8>>()
+            .read_u8s(arr, i32::from(off), i32::from(len), ctx)?
     } else {
         install.aid.clone()
     };

@@ -55,12 +55,7 @@ pub(super) fn invoke(
             let arr = a.obj(1)?;
             let off = i32::from(a.short(2)?);
             let len = i32::from(a.byte(3)?);
-            let given: Vec<u8> = env
-                .heap
-                .read_bytes(arr, off, len, ctx)?
-                .into_iter()
-                .map(|b| b as u8)
-                .collect();
+            let given: Vec<u8> = env.heap.read_u8s(arr, off, len, ctx)?;
             if given == st.pin && !st.pin.is_empty() {
                 st.tries_remaining = st.try_limit;
                 st.validated = true;
@@ -107,12 +102,7 @@ pub(super) fn invoke(
             if len < 0 || len as u8 > st.max_size {
                 return Err(VmException::Pin(PIN_ILLEGAL_VALUE).into());
             }
-            st.pin = env
-                .heap
-                .read_bytes(arr, off, i32::from(len), ctx)?
-                .into_iter()
-                .map(|b| b as u8)
-                .collect();
+            st.pin = env.heap.read_u8s(arr, off, i32::from(len), ctx)?;
             st.tries_remaining = st.try_limit;
             st.validated = false;
             env.heap.set_native(this, NativeState::OwnerPin(st), true)?;

@@ -133,12 +133,7 @@ pub(super) fn invoke(
             let arr = a.obj(0)?;
             let off = i32::from(a.short(1)?);
             let len = i32::from(a.byte(2)?);
-            let bytes: Vec<u8> = env
-                .heap
-                .read_bytes(arr, off, len, ctx)?
-                .into_iter()
-                .map(|b| b as u8)
-                .collect();
+            let bytes: Vec<u8> = env.heap.read_u8s(arr, off, len, ctx)?;
             Ok(NativeRet::Word(
                 env.jcre
                     .applet_by_aid(&bytes)

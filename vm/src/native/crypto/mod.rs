@@ -799,10 +799,7 @@ fn read(
     }
     Ok(env
         .heap
-        .read_bytes(arr, i32::from(off), i32::from(len), ctx)?
-        .into_iter()
-        .map(|b| b as u8)
-        .collect())
+        .read_u8s(arr, i32::from(off), i32::from(len), ctx)?)
 }
 
 /// Writes `bytes` at `off` of byte array argument `arr` (non-atomic, as crypto output).

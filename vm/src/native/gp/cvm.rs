@@ -237,12 +237,7 @@ pub(super) fn invoke(
 fn read(env: &Env<'_>, a: &Args<'_>, len: i32, ctx: ContextId) -> Result<Vec<u8>, Fault> {
     let arr = a.obj(1)?;
     let off = i32::from(a.short(2)?);
-    Ok(env
-        .heap
-        .read_bytes(arr, off, len, ctx)?
-        .into_iter()
-        .map(|b| b as u8)
-        .collect())
+    Ok(env.heap.read_u8s(arr, off, len, ctx)?)
 }
 
 /// Whether `value` is a value of `format` (the editing checks of `update`): ASCII and HEX

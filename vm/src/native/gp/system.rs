@@ -87,12 +87,7 @@ pub(super) fn invoke(
             let arr = a.obj(0)?;
             let off = i32::from(a.short(1)?);
             let len = i32::from(a.byte(2)?);
-            let bytes: Vec<u8> = env
-                .heap
-                .read_bytes(arr, off, len, ctx)?
-                .into_iter()
-                .map(|b| b as u8)
-                .collect();
+            let bytes: Vec<u8> = env.heap.read_u8s(arr, off, len, ctx)?;
             let privileges = caller_privileges(env, ctx)?;
             if !has_privilege(&privileges, privilege::CARD_RESET) {
                 return Ok(bool_ret(false));

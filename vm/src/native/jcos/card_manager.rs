@@ -28,12 +28,7 @@ fn bytes(
 ) -> Result<Vec<u8>, Fault> {
     let r = a.obj(arr)?;
     let off = i32::from(a.short(off)?);
-    Ok(env
-        .heap
-        .read_bytes(r, off, len, ctx)?
-        .into_iter()
-        .map(|b| b as u8)
-        .collect())
+    Ok(env.heap.read_u8s(r, off, len, ctx)?)
 }
 
 /// The content management the card grants the caller, or `SecurityException`.

@@ -106,12 +106,9 @@ pub(super) fn invoke(
             let path = path(env, a, (0, 1, 2), ctx)?;
             let offset = count(a, 3)?;
             let src = a.obj(4)?;
-            let data: Vec<u8> = env
-                .heap
-                .read_bytes(src, i32::from(a.short(5)?), i32::from(a.short(6)?), ctx)?
-                .into_iter()
-                .map(|b| b as u8)
-                .collect();
+            let data: Vec<u8> =
+                env.heap
+                    .read_u8s(src, i32::from(a.short(5)?), i32::from(a.short(6)?), ctx)?;
             let heap_writes = env.heap.persistent_writes();
             match files(env)?
                 .update_binary(&path, offset, &data, heap_writes)
