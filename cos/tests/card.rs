@@ -2,13 +2,8 @@
 
 use jcos_cos::{Atr, Card, CardConfig, Protocol};
 
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+mod common;
+use common::hex;
 
 fn card(protocol: Protocol) -> Card {
     Card::new(CardConfig { protocol })

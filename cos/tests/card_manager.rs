@@ -8,13 +8,8 @@
 use jcos_cos::{Card, CardConfig, CardLifeCycle, InstallRequest, LifeCycle, Privileges};
 use sha2::{Digest, Sha256};
 
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+mod common;
+use common::hex;
 
 const PROBE_CLASS: &str = "F04A434F53FF0201";
 /// The probe instance holding the Security Domain privilege.

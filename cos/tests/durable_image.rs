@@ -10,16 +10,11 @@
 use jcos_cos::{Card, CardConfig, Durability, ImageError, InstallRequest};
 use std::path::{Path, PathBuf};
 
+mod common;
+use common::hex;
+
 const STORE_CLASS: &str = "F04A434F53100200";
 const STORE_INSTANCE: &str = "F04A434F53100201";
-
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 fn store_cap() -> Option<Vec<u8>> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -6,13 +6,8 @@
 
 use jcos_cos::{Card, CardConfig, CardLifeCycle, InstallRequest, Privileges};
 
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+mod common;
+use common::hex;
 
 const CLASS: &str = "F04A434F53FF0301";
 /// An instance without privileges.

@@ -4,18 +4,13 @@ use jcos_cos::{Card, CardConfig, ImageError, Protocol};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
+mod common;
+use common::hex;
+
 fn t0() -> CardConfig {
     CardConfig {
         protocol: Protocol::T0,
     }
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 /// The image of a default (T=1) card, assembled by hand from the documented layout: the

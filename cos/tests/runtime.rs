@@ -7,13 +7,8 @@
 use jcos_cos::{Card, CardConfig, ContentError, InstallRequest, LifeCycle, Protocol};
 use std::path::PathBuf;
 
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+mod common;
+use common::hex;
 
 fn golden(fixture: &str, file: &str) -> Option<Vec<u8>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
