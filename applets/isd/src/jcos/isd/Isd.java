@@ -1,11 +1,13 @@
 package jcos.isd;
 
+import javacard.framework.AID;
 import javacard.framework.APDU;
 import javacard.framework.Applet;
 import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.MultiSelectable;
+import javacard.framework.Shareable;
 import javacard.framework.Util;
 import jcos.framework.CardManager;
 
@@ -34,6 +36,9 @@ public final class Isd extends Applet implements MultiSelectable {
     private static final byte INS_GET_STATUS = (byte) 0xF2;
     private static final byte INS_SET_STATUS = (byte) 0xF0;
     private static final byte INS_STORE_DATA = (byte) 0xE2;
+
+    /** getShareableInterfaceObject parameter of GPSystem.getSecureChannel ('S'). */
+    private static final byte SECURE_CHANNEL_PARAMETER = 0x53;
 
     private static final byte DEFAULT_SCP02_I = 0x55;
     private static final byte DEFAULT_SCP03_I = 0x70;
@@ -81,7 +86,9 @@ public final class Isd extends Applet implements MultiSelectable {
     private final byte[] cin;
     private final byte[] recognition;
     private final byte[] cplc;
-    /** One Session per logical channel, CLEAR_ON_DESELECT. */
+    /** The applications' secure channel, created when first asked for. */
+    private AppChannel appChannel;
+    /** One Session per logical channel in use, CLEAR_ON_DESELECT. */
     private final Object[] sessions;
 
     private Isd(byte[] params, short off, short len) {
@@ -113,7 +120,7 @@ public final class Isd extends Applet implements MultiSelectable {
         keys = new KeyStore();
         channel = new SecureChannel(keys, scp02i, scp03i);
         content = new Content();
-        sessions = Session.perChannel(JCSystem.CLEAR_ON_DESELECT);
+        sessions = new Object[Session.CHANNELS];
         cin = new byte[10];
         cin[0] = 0x45;
         cin[1] = 0x08;
@@ -177,9 +184,24 @@ public final class Isd extends Applet implements MultiSelectable {
         deselect();
     }
 
+    /**
+     * Parameter '53' (GPSystem.getSecureChannel on behalf of an associated application): the
+     * applications' {@code org.globalplatform.SecureChannel}; null for any other.
+     */
+    public Shareable getShareableInterfaceObject(AID clientAID, byte parameter) {
+        if (parameter != SECURE_CHANNEL_PARAMETER || clientAID == null) {
+            return null;
+        }
+        if (appChannel == null) {
+            appChannel = new AppChannel(channel);
+        }
+        appChannel.claim(clientAID);
+        return appChannel;
+    }
+
     /** Binds the session of the current command's logical channel. */
     private Session bind() {
-        Session s = (Session) sessions[APDU.getCLAChannel()];
+        Session s = Session.of(sessions, APDU.getCLAChannel(), JCSystem.CLEAR_ON_DESELECT);
         channel.bind(s);
         content.bind(s);
         return s;

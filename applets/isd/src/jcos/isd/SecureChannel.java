@@ -618,6 +618,39 @@ final class SecureChannel {
     }
 
     /**
+     * Encrypts or decrypts {@code len} bytes of data in place with the session's DEK, as
+     * {@link #decryptKey} uses it; no padding. 6985 without a session, 6700 for a length
+     * that is not whole blocks. Returns the length.
+     */
+    short cryptData(byte[] buf, short off, short len, boolean encrypt) {
+        if (state[PHASE] != AUTHENTICATED) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        byte mode = encrypt ? Cipher.MODE_ENCRYPT : Cipher.MODE_DECRYPT;
+        if (state[PROTOCOL] == 2) {
+            if ((len & 7) != 0) {
+                ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+            }
+            des16.setKey(sk, SK_DEK);
+            desEcb.init(des16, mode);
+            desEcb.doFinal(buf, off, len, buf, off);
+            return len;
+        }
+        if ((len & 15) != 0) {
+            ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        }
+        short dek = keys.find(state[KVN], KeyStore.ID_DEK);
+        if (dek < 0) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        short dekLen = keys.length(dek);
+        setAes(keys.bytes(), keys.valueOffset(dek), dekLen);
+        aesCbc.init(aesKey(dekLen), mode);
+        aesCbc.doFinal(buf, off, len, buf, off);
+        return len;
+    }
+
+    /**
      * Writes the 3-byte key check value of a key (GP CS 2.3.1 §B.1.3, Amendment D §6.3.1): DES,
      * the key encrypting 8 bytes '00'; AES, the key encrypting 16 bytes '01'.
      */

@@ -51,12 +51,16 @@ final class Session {
         more = JCSystem.makeTransientBooleanArray((short) 1, memory);
     }
 
-    /** One session per logical channel. */
-    static Object[] perChannel(byte memory) {
-        Object[] sessions = new Object[CHANNELS];
-        for (byte c = 0; c < CHANNELS; c++) {
-            sessions[c] = new Session(memory);
+    /**
+     * The session of {@code channel} in {@code sessions} (one slot per logical channel),
+     * allocated on the channel's first use so that only channels in use take transient memory.
+     */
+    static Session of(Object[] sessions, byte channel, byte memory) {
+        Session s = (Session) sessions[channel];
+        if (s == null) {
+            s = new Session(memory);
+            sessions[channel] = s;
         }
-        return sessions;
+        return s;
     }
 }
