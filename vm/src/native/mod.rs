@@ -7,6 +7,35 @@
 //! ids once at load. Natives run on behalf of the caller's context and do the firewall checks
 //! the specification asks of the JCRE before touching the caller's objects.
 
+/// Declares a table of natives of one API package: the enum naming them, their bindings
+/// (declaring class, name, descriptor) and each one's argument words.
+macro_rules! native_table {
+    ($(#[$edoc:meta])* $enum:ident;
+     $( $(#[$doc:meta])* $id:ident = $class:literal, $name:literal, $desc:literal, $nargs:literal; )*) => {
+        $(#[$edoc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $enum {
+            $( $(#[$doc])* $id, )*
+        }
+
+        /// Declaring class, name, descriptor and native of every entry.
+        pub const BINDINGS: &[(&str, &str, &str, $enum)] = &[
+            $( ($class, $name, $desc, $enum::$id), )*
+        ];
+
+        impl $enum {
+            /// Argument words, `this` included for instance methods.
+            #[inline]
+            pub fn nargs(self) -> u8 {
+                match self {
+                    $( $enum::$id => $nargs, )*
+                }
+            }
+        }
+    };
+}
+use native_table;
+
 mod aid;
 mod apdu;
 pub mod builtin;

@@ -28,32 +28,10 @@ pub const PACKAGE: &str = "org/globalplatform";
 /// The package's AID.
 pub const PACKAGE_AID: [u8; 6] = [0xA0, 0x00, 0x00, 0x01, 0x51, 0x00];
 
-macro_rules! gp_natives {
-    ($( $(#[$doc:meta])* $id:ident = $class:literal, $name:literal, $desc:literal, $nargs:literal; )*) => {
-        /// An `org.globalplatform` native method.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum GpNative {
-            $( $(#[$doc])* $id, )*
-        }
+super::native_table! {
+    /// An `org.globalplatform` native method.
+    GpNative;
 
-        /// Declaring class, name, descriptor and native of every `org.globalplatform` native.
-        pub const BINDINGS: &[(&str, &str, &str, GpNative)] = &[
-            $( ($class, $name, $desc, GpNative::$id), )*
-        ];
-
-        impl GpNative {
-            /// Argument words, `this` included for instance methods.
-            #[inline]
-            pub fn nargs(self) -> u8 {
-                match self {
-                    $( GpNative::$id => $nargs, )*
-                }
-            }
-        }
-    };
-}
-
-gp_natives! {
     /// `GPSystem.getCardContentState()`.
     GetCardContentState = "org/globalplatform/GPSystem", "getCardContentState", "()B", 0;
     /// `GPSystem.getCardState()`.

@@ -23,32 +23,10 @@ pub const PACKAGE: &str = "jcos/framework";
 /// The package's AID.
 pub const PACKAGE_AID: [u8; 6] = [0xF0, 0x4A, 0x43, 0x4F, 0x53, 0x01];
 
-macro_rules! jcos_natives {
-    ($( $(#[$doc:meta])* $id:ident = $class:literal, $name:literal, $desc:literal, $nargs:literal; )*) => {
-        /// A `jcos.framework` native method.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum JcosNative {
-            $( $(#[$doc])* $id, )*
-        }
+super::native_table! {
+    /// A `jcos.framework` native method.
+    JcosNative;
 
-        /// Declaring class, name, descriptor and native of every `jcos.framework` native.
-        pub const BINDINGS: &[(&str, &str, &str, JcosNative)] = &[
-            $( ($class, $name, $desc, JcosNative::$id), )*
-        ];
-
-        impl JcosNative {
-            /// Argument words (all are static).
-            #[inline]
-            pub fn nargs(self) -> u8 {
-                match self {
-                    $( JcosNative::$id => $nargs, )*
-                }
-            }
-        }
-    };
-}
-
-jcos_natives! {
     /// `JcosSystem.getVersion()`.
     GetVersion = "jcos/framework/JcosSystem", "getVersion", "()S", 0;
     /// `CardManager.getStatusEntry(byte, short, byte[], short)`.
