@@ -4,12 +4,14 @@
 //! `jcos build`) forwards INITIALIZE UPDATE and EXTERNAL AUTHENTICATE to the issuer security
 //! domain's `processSecurity` and unwraps and wraps its own commands. The host side of `jcos
 //! gp` opens SCP03 and SCP02 sessions to it with the ISD's keys and checks every protected
-//! response (R-MAC, R-ENCRYPTION) itself.
+//! response (R-MAC, R-ENCRYPTION) itself. The ISD's own sessions, one per logical channel
+//! (GP CS 2.3.1 §10.2.2), are opened on channels 0 and 1 at once.
 
 use cipher::{BlockCipherEncrypt, KeyInit};
 use jcos_apdu::{CommandApdu, StatusWord};
 use jcos_cos::{Card, CardConfig, InstallRequest};
-use jcos_peers::gp::{GpClient, OpenOptions, ScpChoice, SecurityLevel, DEFAULT_KEY};
+use jcos_peers::gp::session::Handshake;
+use jcos_peers::gp::{GpClient, OpenOptions, ScpChoice, SecureChannel, SecurityLevel, DEFAULT_KEY};
 
 /// The gp-sc applet class, also its instance's AID.
 const APP: [u8; 8] = [0xF0, 0x4A, 0x43, 0x4F, 0x53, 0xFF, 0x04, 0x01];
@@ -164,4 +166,68 @@ fn wrong_keys_open_no_session() {
     assert!(gp.open_secure_channel(wrong).is_err());
     let r = gp.send_plain("LEVEL", &cmd(0x12, &[])).unwrap();
     assert_eq!((r.data, r.sw), (vec![0x00], StatusWord(0x9000)));
+}
+
+/// The issuer security domain's instance AID.
+const ISD: [u8; 8] = [0xA0, 0, 0, 0x01, 0x51, 0, 0, 0];
+
+/// Opens SCP03 with key set 30 on `channel` of `card`, the ISD being selected there.
+fn open_on(card: &mut Card, channel: u8, level: SecurityLevel) -> SecureChannel {
+    let handshake = Handshake::new(scp03(level), channel).unwrap();
+    let iu = handshake.initialize_update().unwrap();
+    let answer = card.transmit(&iu.to_bytes());
+    let (data, sw) = answer.split_at(answer.len() - 2);
+    assert_eq!(sw, [0x90, 0x00], "INITIALIZE UPDATE on channel {channel}");
+    let (ea, channel_state) = handshake
+        .card_answered(data)
+        .unwrap()
+        .external_authenticate()
+        .unwrap();
+    assert_eq!(card.transmit(&ea.to_bytes()), [0x90, 0x00]);
+    channel_state
+}
+
+/// Sends `cmd` through `sc`; the checked, decrypted response with its status word.
+fn send_on(card: &mut Card, sc: &mut SecureChannel, cmd: &CommandApdu) -> Vec<u8> {
+    let wire = sc.wrap(cmd).unwrap();
+    sc.unwrap("command", card.transmit(&wire.to_bytes()))
+        .unwrap()
+}
+
+#[test]
+fn the_issuer_security_domain_keeps_one_session_per_logical_channel() {
+    let mut card = card();
+    let select_isd = CommandApdu::new(0x00, 0xA4, 0x04, 0x00, ISD.to_vec(), Some(256)).unwrap();
+    assert!(card
+        .transmit(&select_isd.to_bytes())
+        .ends_with(&[0x90, 0x00]));
+    let mut zero = open_on(&mut card, 0, SecurityLevel::MAC_RMAC);
+    // MANAGE CHANNEL OPEN from the basic channel selects the ISD on channel 1 too.
+    assert_eq!(
+        card.transmit(&[0x00, 0x70, 0x00, 0x00, 0x01]),
+        [0x01, 0x90, 0x00]
+    );
+    let get_level = |cla: u8| CommandApdu::new(cla, 0xCA, 0x00, 0xD3, vec![], Some(256)).unwrap();
+    assert_eq!(
+        card.transmit(&get_level(0x81).to_bytes()),
+        [0xD3, 0x01, 0x00, 0x90, 0x00]
+    );
+    let mut one = open_on(&mut card, 1, SecurityLevel::MAC_ENC_RMAC_RENC);
+    // Each channel answers with its own session's level, protected by its own keys.
+    assert_eq!(
+        send_on(&mut card, &mut one, &get_level(0x81)),
+        [0xD3, 0x01, 0x33, 0x90, 0x00]
+    );
+    assert_eq!(
+        send_on(&mut card, &mut zero, &get_level(0x80)),
+        [0xD3, 0x01, 0x11, 0x90, 0x00]
+    );
+    let status = CommandApdu::new(0x81, 0xF2, 0x80, 0x02, vec![0x4F, 0x00], Some(256)).unwrap();
+    assert!(send_on(&mut card, &mut one, &status).starts_with(&[0xE3, 0x13, 0x4F, 0x08]));
+    // Closing channel 1 leaves channel 0's session open.
+    assert_eq!(card.transmit(&[0x00, 0x70, 0x80, 0x01, 0x00]), [0x90, 0x00]);
+    assert_eq!(
+        send_on(&mut card, &mut zero, &get_level(0x80)),
+        [0xD3, 0x01, 0x11, 0x90, 0x00]
+    );
 }
