@@ -155,6 +155,22 @@ fn the_session_ends_with_reset_security_and_with_deselection() {
 }
 
 #[test]
+fn an_answer_without_its_r_mac_ends_the_host_session() {
+    // At C-MAC + R-MAC, the applet's RESET ends the card's session before its answer is
+    // wrapped: the 9000 arrives without an R-MAC, which the host cannot tell from a stripped
+    // one. The command fails and the host drops its session too.
+    let mut card = card();
+    let mut gp = GpClient::new(&mut card);
+    gp.select(&APP).unwrap();
+    gp.open_secure_channel(scp03(SecurityLevel::MAC_RMAC))
+        .unwrap();
+    assert!(gp.send("RESET", &cmd(0x18, &[])).is_err());
+    assert!(gp.session().is_none());
+    let r = gp.send("LEVEL", &cmd(0x12, &[])).unwrap();
+    assert_eq!((r.data, r.sw), (vec![0x00], StatusWord(0x9000)));
+}
+
+#[test]
 fn wrong_keys_open_no_session() {
     let mut card = card();
     let mut gp = GpClient::new(&mut card);

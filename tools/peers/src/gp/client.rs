@@ -117,7 +117,16 @@ impl<'t> GpClient<'t> {
         };
         let response = self.exchange(&wire.to_bytes())?;
         let response = match self.channel.as_mut() {
-            Some(channel) => channel.unwrap(name, response)?,
+            Some(channel) => match channel.unwrap(name, response) {
+                Ok(r) => r,
+                Err(e) => {
+                    // A response whose protection does not verify (a missing or wrong R-MAC,
+                    // undecryptable data) cannot be told from a tampered one: the host ends
+                    // the session, as the card does on a bad C-MAC (Amendment D §6.2.5).
+                    self.channel = None;
+                    return Err(e);
+                }
+            },
             None => response,
         };
         let resp = split(name, response)?;
