@@ -57,8 +57,8 @@ for kvn, level in [
     ("20", SECURITY_LEVEL_C_MAC),
     ("20", SECURITY_LEVEL_C_DEC_C_MAC),
 ]:
-    # Py-GP's select_isd() sends SELECT without an AID; select by AID instead.
-    gp.select(ISD)
+    # Py-GP's select_isd() sends SELECT without an AID (GP CS 2.3.1 §11.9.2.3).
+    gp.select_isd()
     gp.auth(keysetversion=kvn, securitylevel=level)
     gp.get_status_isd()
     status = gp.last_response().upper()
