@@ -23,6 +23,14 @@ macro_rules! native_table {
             $( ($class, $name, $desc, $enum::$id), )*
         ];
 
+        /// The entry implementing `class.name descriptor`, where `class` is the declaring class.
+        pub fn binding(class: &str, name: &str, descriptor: &str) -> Option<$enum> {
+            BINDINGS
+                .iter()
+                .find(|(c, n, d, _)| *c == class && *n == name && *d == descriptor)
+                .map(|b| b.3)
+        }
+
         impl $enum {
             /// Argument words, `this` included for instance methods.
             #[inline]

@@ -94,14 +94,6 @@ super::native_table! {
     CvmVerify = "org/globalplatform/CVM", "verify", "([BSBB)S", 5;
 }
 
-/// The `org.globalplatform` native implementing `class.name descriptor`.
-pub fn binding(class: &str, name: &str, descriptor: &str) -> Option<GpNative> {
-    BINDINGS
-        .iter()
-        .find(|(c, n, d, _)| *c == class && *n == name && *d == descriptor)
-        .map(|b| b.3)
-}
-
 /// Runs `org.globalplatform` native `id` on behalf of context `ctx`.
 pub(super) fn invoke(
     env: &mut Env<'_>,

@@ -59,14 +59,6 @@ super::native_table! {
     FsGetFileSize = "jcos/framework/FileSystem", "getFileSize", "([BSB)S", 3;
 }
 
-/// The `jcos.framework` native implementing `class.name descriptor`.
-pub fn binding(class: &str, name: &str, descriptor: &str) -> Option<JcosNative> {
-    BINDINGS
-        .iter()
-        .find(|(c, n, d, _)| *c == class && *n == name && *d == descriptor)
-        .map(|b| b.3)
-}
-
 /// Runs `jcos.framework` native `id` on behalf of context `ctx`.
 pub(super) fn invoke(
     env: &mut Env<'_>,
