@@ -9,7 +9,7 @@ use jcos_cos::{Card, CardConfig, CardLifeCycle, InstallRequest, LifeCycle, Privi
 use sha2::{Digest, Sha256};
 
 mod common;
-use common::hex;
+use common::{hex, read, select, send};
 
 const PROBE_CLASS: &str = "F04A434F53FF0201";
 /// The probe instance holding the Security Domain privilege.
@@ -21,10 +21,6 @@ const COUNTER_PACKAGE: &str = "F04A434F530201";
 const COUNTER_CLASS: &str = "F04A434F53020101";
 /// The issuer security domain's instance AID.
 const ISD: &str = "A000000151000000";
-
-fn read(path: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
 
 fn install(card: &mut Card, class: &str, aid: &str, privileges: [u8; 3]) {
     let class = hex(class);
@@ -53,20 +49,6 @@ fn isd_card() -> Card {
     install(&mut card, PROBE_CLASS, APP, [0, 0, 0]);
     card.power_on();
     card
-}
-
-fn send(card: &mut Card, header: &str, data: &[u8]) -> Vec<u8> {
-    let mut apdu = hex(header);
-    if !data.is_empty() {
-        apdu.push(u8::try_from(data.len()).unwrap());
-        apdu.extend_from_slice(data);
-    }
-    card.transmit(&apdu)
-}
-
-fn select(card: &mut Card, aid: &str) -> Vec<u8> {
-    let aid = hex(aid);
-    send(card, "00A40400", &aid)
 }
 
 fn sw(response: &[u8]) -> u16 {

@@ -7,7 +7,7 @@
 use jcos_cos::{Card, CardConfig, CardLifeCycle, InstallRequest, Privileges};
 
 mod common;
-use common::hex;
+use common::{hex, read, select, send};
 
 const CLASS: &str = "F04A434F53FF0301";
 /// An instance without privileges.
@@ -23,10 +23,6 @@ const CARD_LOCK: [u8; 3] = [0x10, 0, 0];
 const CARD_TERMINATE: [u8; 3] = [0x08, 0, 0];
 const CVM_MANAGEMENT: [u8; 3] = [0x02, 0, 0];
 const GLOBAL_LOCK_AND_REGISTRY: [u8; 3] = [0, 0x0C, 0];
-
-fn read(path: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
 
 fn install(card: &mut Card, aid: &str, privileges: [u8; 3]) {
     let class = hex(CLASS);
@@ -46,19 +42,6 @@ fn isd_card(other: [u8; 3]) -> Card {
     install(&mut card, OTHER, other);
     card.power_on();
     card
-}
-
-fn send(card: &mut Card, header: &str, data: &[u8]) -> Vec<u8> {
-    let mut apdu = hex(header);
-    if !data.is_empty() {
-        apdu.push(u8::try_from(data.len()).unwrap());
-        apdu.extend_from_slice(data);
-    }
-    card.transmit(&apdu)
-}
-
-fn select(card: &mut Card, aid: &str) -> Vec<u8> {
-    send(card, "00A40400", &hex(aid))
 }
 
 /// The answer of instruction `ins` with P1 `p1` and `data` to the applet `aid`.
