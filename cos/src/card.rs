@@ -450,9 +450,10 @@ impl Card {
     }
 
     /// Creates an applet instance with the standard install parameter block (instance AID,
-    /// control information, application parameters). The direct path of `jcos load --install`: the request's privileges, life cycle and
-    /// associated security domain are recorded as given (an instance is associated with the
-    /// issuer security domain, on a card that has one, when the request names none).
+    /// control information, application parameters). The direct path of `jcos load
+    /// --install`: the request's privileges, life cycle and associated security domain are
+    /// recorded as given (an instance is associated with the issuer security domain, on a card
+    /// that has one, when the request names none).
     pub fn install_applet(&mut self, request: &InstallRequest<'_>) -> Result<(), ContentError> {
         let isd = self
             .registry
